@@ -27,9 +27,13 @@ type Info struct {
 	Key       string
 	SizeBytes int64
 	Modified  time.Time
-	// ContentType is as given at Put; the filesystem store keeps it beside
-	// the object.
+	// ContentType is as given at Put (the S3 store) or derived from the
+	// key's extension (the filesystem store); see ContentTypeFor. S3
+	// listings leave it empty.
 	ContentType string
+	// ETag changes whenever the object's content changes: the S3 ETag, or
+	// the size and nanosecond modification time for the filesystem store.
+	ETag string
 }
 
 // PutOptions tunes a Put.
