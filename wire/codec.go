@@ -10,7 +10,8 @@ import (
 )
 
 // Envelope is the JSON object every text frame carries. A reply echoes the
-// request's ID.
+// request's ID; an error reply to a frame whose id could not be read has
+// no "id" member.
 type Envelope struct {
 	Type string          `json:"type"`
 	ID   string          `json:"id,omitempty"`

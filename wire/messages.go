@@ -175,7 +175,9 @@ type ModelDone struct {
 	SizeBytes int64  `json:"size_bytes"`
 }
 
-// ModelCancel stops a running stream.
+// ModelCancel stops a running stream. The server answers with a
+// model.cancel echoing the request id and the stream; no chunk of that
+// stream follows the answer.
 type ModelCancel struct {
 	Stream uint32 `json:"stream"`
 }
