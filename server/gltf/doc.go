@@ -9,7 +9,7 @@ import "encoding/json"
 // reads and writes. Extensions and extras are kept as raw JSON so they
 // survive a round trip.
 type Document struct {
-	Asset              Asset                      `json:"asset"`
+	Asset              AssetInfo                  `json:"asset"`
 	ExtensionsUsed     []string                   `json:"extensionsUsed,omitempty"`
 	ExtensionsRequired []string                   `json:"extensionsRequired,omitempty"`
 	Scene              *int                       `json:"scene,omitempty"`
@@ -30,8 +30,8 @@ type Document struct {
 	Extras             json.RawMessage            `json:"extras,omitempty"`
 }
 
-// Asset is the glTF asset header.
-type Asset struct {
+// AssetInfo is the glTF "asset" header: version and generator.
+type AssetInfo struct {
 	Version    string `json:"version"`
 	MinVersion string `json:"minVersion,omitempty"`
 	Generator  string `json:"generator,omitempty"`
