@@ -1,0 +1,106 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/vitrine-shop/vitrine/server/blob/s3store"
+)
+
+// serveConfig is everything `vitrine serve` is told, filled from flags
+// and VITRINE_* environment variables.
+type serveConfig struct {
+	Addr               string
+	DataDir            string
+	WebDir             string
+	S3                 s3store.Config
+	MerchantTokens     string
+	MerchantTokensFile string
+	MaxModelBytes      int64
+	MaxImageBytes      int64
+	Seed               bool
+	RefreshInterval    time.Duration
+	ShutdownTimeout    time.Duration
+	UploadTimeout      time.Duration
+	LogLevel           slog.Level
+	LogFormat          string
+}
+
+// envName is the environment variable for a flag: -s3-endpoint is
+// VITRINE_S3_ENDPOINT.
+func envName(flagName string) string {
+	return "VITRINE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func parseServeFlags(args []string, lookupEnv func(string) (string, bool), stderr io.Writer) (serveConfig, error) {
+	var cfg serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Addr, "addr", ":8080", "listen address")
+	fs.StringVar(&cfg.DataDir, "data", "./data", "folder of the filesystem blob store (used unless -s3-endpoint is set)")
+	fs.StringVar(&cfg.WebDir, "web", "wasm/web", "folder with the viewer's index.html, main.wasm and wasm_exec.js")
+	fs.StringVar(&cfg.S3.Endpoint, "s3-endpoint", "", "S3/MinIO endpoint host:port; when set, all state lives in that bucket")
+	fs.StringVar(&cfg.S3.Bucket, "s3-bucket", "vitrine", "S3 bucket")
+	fs.StringVar(&cfg.S3.AccessKey, "s3-access-key", "", "S3 access key")
+	fs.StringVar(&cfg.S3.SecretKey, "s3-secret-key", "", "S3 secret key (prefer the VITRINE_S3_SECRET_KEY environment variable)")
+	fs.StringVar(&cfg.S3.Region, "s3-region", "", "S3 region")
+	fs.StringVar(&cfg.S3.Prefix, "s3-prefix", "", "key prefix inside the bucket, to share a bucket")
+	fs.BoolVar(&cfg.S3.Secure, "s3-tls", false, "use HTTPS to reach the S3 endpoint")
+	fs.BoolVar(&cfg.S3.CreateBucket, "s3-create-bucket", true, "create the bucket if it does not exist")
+	fs.StringVar(&cfg.MerchantTokens, "merchant-tokens", "", `merchant bearer tokens, "merchantA=tokenA,merchantB=tokenB"`)
+	fs.StringVar(&cfg.MerchantTokensFile, "merchant-tokens-file", "", "file with one merchant=token per line")
+	fs.Int64Var(&cfg.MaxModelBytes, "max-model-bytes", 64<<20, "largest model upload in bytes")
+	fs.Int64Var(&cfg.MaxImageBytes, "max-image-bytes", 16<<20, "largest photo upload in bytes")
+	fs.BoolVar(&cfg.Seed, "seed", true, "seed an empty catalog with the sample products")
+	fs.DurationVar(&cfg.RefreshInterval, "refresh", 5*time.Second, "how often to pick up catalog changes made by other servers on the same store")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to drain sessions and requests on SIGINT/SIGTERM")
+	fs.DurationVar(&cfg.UploadTimeout, "upload-timeout", 5*time.Minute, "longest time to read one request, uploads included")
+	level := fs.String("log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&cfg.LogFormat, "log-format", "text", "text or json")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: vitrine serve [flags]\n\nEvery flag can also be set by its environment variable, shown in brackets.")
+		fs.VisitAll(func(f *flag.Flag) {
+			fmt.Fprintf(fs.Output(), "  -%s [%s]\n    \t%s (default %q)\n", f.Name, envName(f.Name), f.Usage, f.DefValue)
+		})
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] {
+			return
+		}
+		if v, ok := lookupEnv(envName(f.Name)); ok {
+			if err := fs.Set(f.Name, v); err != nil && envErr == nil {
+				envErr = fmt.Errorf("%s=%q: %w", envName(f.Name), v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return cfg, envErr
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		return cfg, fmt.Errorf("-log-level: %w", err)
+	}
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		return cfg, errors.New("-log-format must be text or json")
+	}
+	if cfg.MaxModelBytes <= 0 || cfg.MaxImageBytes <= 0 {
+		return cfg, errors.New("-max-model-bytes and -max-image-bytes must be positive")
+	}
+	if cfg.RefreshInterval < 100*time.Millisecond {
+		return cfg, errors.New("-refresh must be at least 100ms")
+	}
+	return cfg, nil
+}

@@ -1,0 +1,508 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/vitrine-shop/vitrine/server/blob/s3store"
+	"github.com/vitrine-shop/vitrine/server/gltf"
+	"github.com/vitrine-shop/vitrine/server/internal/miniotest"
+	"github.com/vitrine-shop/vitrine/wire"
+)
+
+// The test binary doubles as the vitrine binary: with this variable set,
+// TestMain runs the command line instead of the tests, so the process
+// tests below start, signal and kill real server processes.
+const runMainEnv = "VITRINE_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	code := m.Run()
+	miniotest.StopShared()
+	os.Exit(code)
+}
+
+const testToken = "test-token-123456"
+
+// proc is a vitrine server running as a child process.
+type proc struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	base string // http://127.0.0.1:port
+	logs *syncBuffer
+	done chan error
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startServer runs `vitrine serve` with args and waits for /readyz.
+func startServer(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	addr := freeAddr(t)
+	web := t.TempDir()
+	if err := os.WriteFile(filepath.Join(web, "index.html"), []byte("<!doctype html><title>Vitrine</title>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	full := append([]string{"serve", "-addr", addr, "-web", web, "-merchant-tokens", "m1=" + testToken, "-log-format", "json"}, args...)
+	cmd := exec.Command(os.Args[0], full...)
+	cmd.Env = append(append(os.Environ(), runMainEnv+"=1"), env...)
+	p := &proc{t: t, cmd: cmd, base: "http://" + addr, logs: &syncBuffer{}, done: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = p.logs, p.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-p.done
+		}
+		if t.Failed() {
+			t.Logf("server %s logs:\n%s", addr, p.logs.String())
+		}
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-p.done:
+			t.Fatalf("server exited during start: %v\n%s", err, p.logs.String())
+		default:
+		}
+		if res, err := http.Get(p.base + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return p
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("server not ready within 60s:\n%s", p.logs.String())
+	return nil
+}
+
+func (p *proc) kill() {
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.done
+}
+
+func (p *proc) api(method, path string, body io.Reader) (int, []byte) {
+	p.t.Helper()
+	req, _ := http.NewRequest(method, p.base+path, body)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	if method == "POST" && strings.HasSuffix(path, "/products") {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, b
+}
+
+// wsClient speaks vitrine.v1 to a server.
+type wsClient struct {
+	t    *testing.T
+	conn *websocket.Conn
+	n    int
+}
+
+func dial(t *testing.T, base string) *wsClient {
+	t.Helper()
+	d := websocket.Dialer{Subprotocols: []string{wire.Subprotocol}, HandshakeTimeout: 5 * time.Second}
+	conn, _, err := d.Dial("ws"+strings.TrimPrefix(base, "http")+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	c := &wsClient{t: t, conn: conn}
+	c.call(wire.TypeHello, wire.Hello{Version: wire.Version, Consent: wire.ConsentNone}, nil)
+	return c
+}
+
+// call sends a request and decodes the reply body into out; an error reply fails the test.
+func (c *wsClient) call(typ string, body, out any) {
+	c.t.Helper()
+	c.n++
+	id := fmt.Sprint(c.n)
+	frame, err := wire.Encode(typ, id, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if err := c.conn.WriteMessage(websocket.TextMessage, frame); err != nil {
+		c.t.Fatal(err)
+	}
+	env := c.next()
+	if env.Type == wire.TypeError || env.ID != id {
+		c.t.Fatalf("%s: got %s %s", typ, env.Type, env.Body)
+	}
+	if out != nil {
+		if err := json.Unmarshal(env.Body, out); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+}
+
+func (c *wsClient) next() wire.Envelope {
+	c.t.Helper()
+	_ = c.conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	kind, data, err := c.conn.ReadMessage()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if kind != websocket.TextMessage {
+		c.t.Fatalf("got a binary frame; want text")
+	}
+	env, e := wire.DecodeEnvelope(data)
+	if e != nil {
+		c.t.Fatal(e)
+	}
+	return env
+}
+
+// fetchModel streams a product's model and returns its bytes, checked
+// against the announced size and SHA-256.
+func (c *wsClient) fetchModel(sku string) []byte {
+	c.t.Helper()
+	var meta wire.ModelMeta
+	c.call(wire.TypeModelOpen, wire.ModelOpen{SKU: sku}, &meta)
+	var model []byte
+	for {
+		_ = c.conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+		kind, data, err := c.conn.ReadMessage()
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		if kind == websocket.BinaryMessage {
+			h, payload, e := wire.DecodeFrame(data)
+			if e != nil || h.Stream != meta.Stream {
+				c.t.Fatalf("frame %+v %v", h, e)
+			}
+			model = append(model, payload...)
+			continue
+		}
+		env, e := wire.DecodeEnvelope(data)
+		if e != nil || env.Type != wire.TypeModelDone {
+			c.t.Fatalf("got %s %s during stream", env.Type, env.Body)
+		}
+		break
+	}
+	sum := sha256.Sum256(model)
+	if int64(len(model)) != meta.SizeBytes || hex.EncodeToString(sum[:]) != meta.SHA256 {
+		c.t.Fatalf("model of %d bytes does not match meta (%d bytes, sha %s)", len(model), meta.SizeBytes, meta.SHA256)
+	}
+	return model
+}
+
+// boxGLB is a valid GLB of a w×h×d box standing on y=0.
+func boxGLB(t *testing.T, w, h, d float32) []byte {
+	t.Helper()
+	b := gltf.NewBuilder("vitrine test")
+	var pos [][3]float32
+	for _, c := range [][3]float32{{-1, 0, -1}, {1, 0, -1}, {1, 1, -1}, {-1, 1, -1}, {-1, 0, 1}, {1, 0, 1}, {1, 1, 1}, {-1, 1, 1}} {
+		pos = append(pos, [3]float32{c[0] * w / 2, c[1] * h, c[2] * d / 2})
+	}
+	idx := []uint32{0, 2, 1, 0, 3, 2, 4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4, 3, 7, 6, 3, 6, 2, 0, 4, 7, 0, 7, 3, 1, 2, 6, 1, 6, 5}
+	mesh, err := b.AddMesh("box", []gltf.PrimitiveData{{Positions: pos, Indices: idx, Material: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, err := b.AddNode(gltf.NodeSpec{Name: "box", Mesh: mesh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.AddToScene(node); err != nil {
+		t.Fatal(err)
+	}
+	glb, err := b.GLB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return glb
+}
+
+func createProduct(t *testing.T, p *proc, sku string) {
+	t.Helper()
+	body := `{"sku":"` + sku + `","name":"Box ` + sku + `","category":"boxes","price":5,"currency":"EUR","dimensions_m":{"w":0.4,"h":0.3,"d":0.2},"placement":"floor"}`
+	if code, b := p.api("POST", "/api/v1/products", strings.NewReader(body)); code != 201 {
+		t.Fatalf("create %s: %d %s", sku, code, b)
+	}
+}
+
+// TestTwoServersOneMinIO: two servers on one bucket serve one catalog; a
+// product created and uploaded through one is listed, described and
+// streamed by the other.
+func TestTwoServersOneMinIO(t *testing.T) {
+	mc := miniotest.Shared(t)
+	bucket := mc.NewBucket(t)
+	env := []string{"VITRINE_S3_ENDPOINT=" + mc.Endpoint, "VITRINE_S3_ACCESS_KEY=" + mc.AccessKey,
+		"VITRINE_S3_SECRET_KEY=" + mc.SecretKey, "VITRINE_S3_BUCKET=" + bucket}
+	a := startServer(t, env, "-seed=false", "-refresh", "200ms")
+	b := startServer(t, env, "-seed=false", "-refresh", "200ms")
+
+	createProduct(t, a, "box-1")
+	glb := boxGLB(t, 0.4, 0.3, 0.2)
+	if code, body := a.api("PUT", "/api/v1/products/box-1/model", bytes.NewReader(glb)); code != 200 {
+		t.Fatalf("upload via a: %d %s", code, body)
+	}
+	// b answers the merchant API for it at once (it reads through to the store) …
+	code, body := b.api("GET", "/api/v1/products/box-1", nil)
+	if code != 200 || !strings.Contains(string(body), `"status": "ready"`) {
+		t.Fatalf("b: %d %s", code, body)
+	}
+	// … and lists it to shoppers once its refresh has run.
+	cb := dial(t, b.base)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var page wire.CatalogListReply
+		cb.call(wire.TypeCatalogList, wire.CatalogList{}, &page)
+		if page.Total == 1 && page.Products[0].SKU == "box-1" && page.Products[0].Status == wire.StatusReady {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("b lists %+v; want box-1", page)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := cb.fetchModel("box-1"); !bytes.Equal(got, glb) {
+		t.Fatal("b streamed different bytes from those uploaded to a")
+	}
+	// A delete on b disappears from a.
+	if code, body := b.api("DELETE", "/api/v1/products/box-1", nil); code != 204 {
+		t.Fatalf("delete via b: %d %s", code, body)
+	}
+	ca := dial(t, a.base)
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		var page wire.CatalogListReply
+		ca.call(wire.TypeCatalogList, wire.CatalogList{}, &page)
+		if page.Total == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a still lists %+v after the delete on b", page.Products)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	st, err := s3store.New(context.Background(), s3store.Config{Endpoint: mc.Endpoint, AccessKey: mc.AccessKey, SecretKey: mc.SecretKey, Bucket: bucket})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := st.List(context.Background(), "products/box-1/"); len(left) != 0 {
+		t.Fatalf("delete left %v in the bucket", left)
+	}
+}
+
+// TestKillMidUpload: a server killed with SIGKILL while a model upload is
+// half-sent leaves no half product: after a restart the product is as it
+// was before the upload and no file of it is stored.
+func TestKillMidUpload(t *testing.T) {
+	for _, store := range []string{"fs", "s3"} {
+		t.Run(store, func(t *testing.T) {
+			var args, env []string
+			data := t.TempDir()
+			if store == "fs" {
+				args = []string{"-data", data}
+			} else {
+				mc := miniotest.Shared(t)
+				env = []string{"VITRINE_S3_ENDPOINT=" + mc.Endpoint, "VITRINE_S3_ACCESS_KEY=" + mc.AccessKey,
+					"VITRINE_S3_SECRET_KEY=" + mc.SecretKey, "VITRINE_S3_BUCKET=" + mc.NewBucket(t)}
+			}
+			args = append(args, "-seed=false")
+			p := startServer(t, env, args...)
+			createProduct(t, p, "box-2")
+			glb := boxGLB(t, 0.4, 0.3, 0.2)
+
+			pr, pw := io.Pipe()
+			req, _ := http.NewRequest("PUT", p.base+"/api/v1/products/box-2/model", pr)
+			req.Header.Set("Authorization", "Bearer "+testToken)
+			req.ContentLength = int64(len(glb))
+			sent := make(chan error, 1)
+			go func() {
+				res, err := http.DefaultClient.Do(req)
+				if err == nil {
+					res.Body.Close()
+					err = fmt.Errorf("upload finished with %d", res.StatusCode)
+				}
+				sent <- err
+			}()
+			if _, err := pw.Write(glb[:len(glb)/2]); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(200 * time.Millisecond) // the server is now reading the body
+			p.kill()
+			pw.Close()
+			if err := <-sent; err == nil || strings.Contains(err.Error(), "finished") {
+				t.Fatalf("upload outcome %v; want a broken connection", err)
+			}
+
+			p2 := startServer(t, env, args...)
+			code, body := p2.api("GET", "/api/v1/products/box-2", nil)
+			var got struct {
+				Status  string `json:"status"`
+				Version int64  `json:"version"`
+				Model   any    `json:"model"`
+			}
+			if err := json.Unmarshal(body, &got); code != 200 || err != nil {
+				t.Fatalf("after restart: %d %s", code, body)
+			}
+			if got.Status != wire.StatusPending || got.Version != 1 || got.Model != nil {
+				t.Fatalf("after restart the product is %+v; want it untouched (pending, version 1, no model)", got)
+			}
+			if store == "fs" {
+				var files []string
+				_ = filepath.WalkDir(data, func(path string, d os.DirEntry, err error) error {
+					if err == nil && !d.IsDir() {
+						files = append(files, strings.TrimPrefix(path, data))
+					}
+					return nil
+				})
+				for _, f := range files {
+					if !strings.HasPrefix(f, "/catalog/") {
+						t.Errorf("left behind %s", f)
+					}
+				}
+			}
+			// The product still accepts a complete upload.
+			if code, body := p2.api("PUT", "/api/v1/products/box-2/model", bytes.NewReader(glb)); code != 200 {
+				t.Fatalf("upload after restart: %d %s", code, body)
+			}
+		})
+	}
+}
+
+// TestGracefulShutdown: SIGTERM closes WebSocket sessions with 1001 and the
+// process exits 0.
+func TestGracefulShutdown(t *testing.T) {
+	p := startServer(t, nil, "-data", t.TempDir(), "-seed=false")
+	c := dial(t, p.base)
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	_, _, err := c.conn.ReadMessage()
+	if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Fatalf("session ended with %v; want close 1001", err)
+	}
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, p.logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not exit after SIGTERM")
+	}
+	if !strings.Contains(p.logs.String(), "vitrine: stopped") {
+		t.Fatalf("no clean stop in logs:\n%s", p.logs.String())
+	}
+}
+
+func TestAssetCheckCommand(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "box.glb")
+	if err := os.WriteFile(good, boxGLB(t, 1, 1, 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.glb")
+	glb := boxGLB(t, 1, 1, 1)
+	if err := os.WriteFile(bad, glb[:len(glb)-9], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args      []string
+		code      int
+		wantLines bool
+	}{
+		{[]string{"asset", "check", good}, 0, false},
+		{[]string{"asset", "check", bad}, 1, true},
+		{[]string{"asset", "check"}, 2, false},
+		{[]string{"asset", "check", filepath.Join(dir, "missing.glb")}, 2, false},
+		{[]string{"asset", "frobnicate", good}, 2, false},
+		{[]string{"nonsense"}, 2, false},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(tt.args, &stdout, &stderr); code != tt.code {
+			t.Errorf("vitrine %v exited %d; want %d\nstdout: %s\nstderr: %s", tt.args, code, tt.code, &stdout, &stderr)
+		}
+		if tt.wantLines {
+			sc := bufio.NewScanner(&stdout)
+			n := 0
+			for sc.Scan() {
+				if !strings.HasPrefix(sc.Text(), "error ") && !strings.HasPrefix(sc.Text(), "warning ") && !strings.HasPrefix(sc.Text(), "info ") {
+					t.Errorf("problem line %q does not start with its severity", sc.Text())
+				}
+				n++
+			}
+			if n == 0 {
+				t.Errorf("vitrine %v printed no problem lines", tt.args)
+			}
+		}
+	}
+}
+
+func TestServeFlagsFromEnv(t *testing.T) {
+	env := map[string]string{"VITRINE_ADDR": ":9999", "VITRINE_S3_ENDPOINT": "minio:9000", "VITRINE_SEED": "false", "VITRINE_LOG_LEVEL": "debug"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	cfg, err := parseServeFlags([]string{"-addr", ":7000"}, lookup, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != ":7000" {
+		t.Errorf("flag did not win over env: %s", cfg.Addr)
+	}
+	if cfg.S3.Endpoint != "minio:9000" || cfg.Seed || cfg.LogLevel.String() != "DEBUG" {
+		t.Errorf("env not applied: %+v", cfg)
+	}
+	for _, bad := range []map[string]string{{"VITRINE_SEED": "maybe"}, {"VITRINE_REFRESH": "1ms"}, {"VITRINE_LOG_FORMAT": "xml"}} {
+		lookup := func(k string) (string, bool) { v, ok := bad[k]; return v, ok }
+		if _, err := parseServeFlags(nil, lookup, io.Discard); err == nil {
+			t.Errorf("env %v accepted", bad)
+		}
+	}
+}
