@@ -1,0 +1,351 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/png"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/vitrine-shop/vitrine/server/internal/browsertest"
+	"github.com/vitrine-shop/vitrine/wire"
+)
+
+// Timeouts of the browser steps. Software WebGL on a busy CI machine is
+// slow, hence the generous model bound.
+const (
+	pageTimeout  = 60 * time.Second
+	modelTimeout = 120 * time.Second
+	framesWanted = 5
+)
+
+// TestViewerShowsCatalogAndModel walks a shopper's path: the catalog grid,
+// a chair in 3D (lit, framed, announced, with its real size), a deep link,
+// back to the grid, search and categories, and the phone layout.
+func TestViewerShowsCatalogAndModel(t *testing.T) {
+	e := Server(t)
+	products := e.DialWS(t).Catalog()
+	if len(products) < 10 {
+		t.Fatalf("catalog.list returned %d products; the seeded catalog has at least 10", len(products))
+	}
+	chair, ok := pick(products, "chair")
+	if !ok {
+		t.Fatalf("no chair among %d products", len(products))
+	}
+	// A small product tests framing at another scale: the mug when the
+	// sample catalog has one, else the smallest.
+	small, ok := pick(products, "mug")
+	if !ok {
+		if small, ok = smallest(products, chair.SKU); !ok {
+			t.Fatal("no second product with a model")
+		}
+	}
+
+	b := browsertest.New(t)
+	shots := browsertest.ScreenshotDir(t)
+	t.Logf("screenshots in %s", shots)
+	ctx := b.Ctx
+	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		stepCtx, cancel := context.WithTimeout(ctx, pageTimeout)
+		defer cancel()
+		if err := chromedp.Do(stepCtx, steps...); err != nil {
+			t.Fatalf("%s: %v\nserver log:\n%s", what, err, e.ServerLog())
+		}
+	}
+	wait := func(expr string, timeout time.Duration) {
+		t.Helper()
+		if err := b.WaitFor(expr, timeout); err != nil {
+			t.Fatalf("%v\nserver log:\n%s", err, e.ServerLog())
+		}
+	}
+	eval := func(expr string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		if err != nil {
+			t.Fatalf("evaluate %s: %v", expr, err)
+		}
+		return v
+	}
+	shot := func(name string) []byte {
+		t.Helper()
+		// Let decoded images and layout reach the screen first.
+		settleCtx, cancel := context.WithTimeout(ctx, pageTimeout)
+		_, err := chromedp.Run(settleCtx, chromedp.Evaluate[bool](`(async () => {
+			await Promise.all([...document.images].filter(i => i.complete).map(i => i.decode().catch(() => {})));
+			await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+			return true;
+		})()`, chromedp.EvalAwaitPromise))
+		cancel()
+		if err != nil {
+			t.Fatalf("settle before screenshot %s: %v", name, err)
+		}
+		path, data, err := b.Screenshot(ctx, shots, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot %s", path)
+		return data
+	}
+
+	// The catalog grid, with posters loaded.
+	run("open the shop", chromedp.Navigate(e.URL("/")))
+	wait(`document.body.dataset.state === "ready" && document.querySelectorAll("#grid a.card").length >= 10`, pageTimeout)
+	wait(`[...document.querySelectorAll("#grid img")].every(i => i.complete && i.naturalWidth > 0)`, pageTimeout)
+	shot("01-catalog")
+	cardText := eval(fmt.Sprintf(`document.querySelector('#grid a.card[data-sku=%q]').innerText`, chair.SKU))
+	for _, want := range []string{chair.Name, centimetresText(chair.DimensionsM)} {
+		if !strings.Contains(cardText, want) {
+			t.Errorf("chair card reads %q; want it to contain %q", cardText, want)
+		}
+	}
+
+	// The chair in 3D.
+	run("click the chair", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#grid a.card[data-sku=%q]`, chair.SKU))))
+	wait(fmt.Sprintf(`location.pathname === %q`, "/p/"+chair.SKU), pageTimeout)
+	wait(`document.body.dataset.state === "model-loaded"`, modelTimeout)
+	wait(fmt.Sprintf(`window.vitrineFrames >= %d`, framesWanted), pageTimeout)
+	shot("02-product-chair")
+	canvasPNG := canvasShot(t, b, shots, "03-canvas-chair")
+	checkModelPixels(t, canvasPNG)
+
+	status := eval(`document.getElementById("status").textContent`)
+	if !strings.Contains(status, chair.Name) || !strings.Contains(status, "loaded") {
+		t.Errorf("live region says %q; want the product name %q and \"loaded\"", status, chair.Name)
+	}
+	if role, live := eval(`document.getElementById("status").getAttribute("role")`), eval(`document.getElementById("status").getAttribute("aria-live")`); role != "status" || live != "polite" {
+		t.Errorf("live region has role=%q aria-live=%q, want status and polite", role, live)
+	}
+	checkDimensions(t, eval(`document.getElementById("product-dims").textContent`), chair.DimensionsM)
+	if h := eval(`document.getElementById("product-name").textContent`); h != chair.Name {
+		t.Errorf("product heading %q, want %q", h, chair.Name)
+	}
+
+	// Back to the grid: focus returns to the chair's card.
+	run("go back", chromedp.Click(chromedp.CSS("#back")))
+	wait(`document.body.dataset.state === "ready" && location.pathname === "/" && !document.getElementById("catalog-view").hidden`, pageTimeout)
+	if focused := eval(`document.activeElement && document.activeElement.dataset ? (document.activeElement.dataset.sku || "") : ""`); focused != chair.SKU {
+		t.Errorf("after going back, focus is on %q, want the chair's card %q", focused, chair.SKU)
+	}
+
+	// A deep link opens a product directly.
+	run("deep link", chromedp.Navigate(e.URL("/p/"+small.SKU)))
+	wait(`document.body.dataset.state === "model-loaded"`, modelTimeout)
+	wait(fmt.Sprintf(`window.vitrineFrames >= %d`, framesWanted), pageTimeout)
+	if h := eval(`document.getElementById("product-name").textContent`); h != small.Name {
+		t.Errorf("deep link heading %q, want %q", h, small.Name)
+	}
+	checkDimensions(t, eval(`document.getElementById("product-dims").textContent`), small.DimensionsM)
+	shot("04-product-deeplink-" + small.SKU)
+	checkModelPixels(t, canvasShot(t, b, shots, "05-canvas-"+small.SKU))
+
+	// Search and categories ask the server.
+	run("back to the shop", chromedp.Navigate(e.URL("/")))
+	wait(`document.body.dataset.state === "ready" && document.querySelectorAll("#grid a.card").length >= 10`, pageTimeout)
+	word := strings.Fields(chair.Name)[len(strings.Fields(chair.Name))-1]
+	run("search", chromedp.SendKeys(chromedp.CSS("#search"), word))
+	wait(fmt.Sprintf(`(() => { const t = [...document.querySelectorAll("#grid .card-title")].map(e => e.textContent.toLowerCase());
+		return t.length > 0 && t.length < %d && t.every(s => s.includes(%q)); })()`, len(products), strings.ToLower(word)), pageTimeout)
+	eval(`(() => { const s = document.getElementById("search"); s.value = ""; s.dispatchEvent(new Event("input", {bubbles: true})); return ""; })()`)
+	wait(fmt.Sprintf(`document.querySelectorAll("#grid a.card").length === %d`, min(len(products), 48)), pageTimeout)
+	run("choose a category", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#chips button[data-category=%q]`, chair.Category))))
+	wait(fmt.Sprintf(`(() => { const c = [...document.querySelectorAll("#grid .card-category")].map(e => e.textContent);
+		return c.length > 0 && c.every(s => s === %q); })()`, chair.Category), pageTimeout)
+	if pressed := eval(fmt.Sprintf(`document.querySelector('#chips button[data-category=%q]').getAttribute("aria-pressed")`, chair.Category)); pressed != "true" {
+		t.Errorf("chosen category chip has aria-pressed=%q, want true", pressed)
+	}
+	shot("06-category-" + chair.Category)
+
+	// Phone width: two columns, nothing wider than the screen.
+	run("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)), chromedp.Navigate(e.URL("/")))
+	wait(`document.body.dataset.state === "ready" && document.querySelectorAll("#grid a.card").length >= 10`, pageTimeout)
+	wait(`[...document.querySelectorAll("#grid img")].slice(0, 4).every(i => i.complete && i.naturalWidth > 0)`, pageTimeout)
+	if overflow := eval(`String(document.documentElement.scrollWidth - window.innerWidth)`); overflow != "0" {
+		t.Errorf("phone layout is %s px wider than the screen", overflow)
+	}
+	shot("07-phone-catalog")
+	run("phone product", chromedp.Navigate(e.URL("/p/"+chair.SKU)))
+	wait(`document.body.dataset.state === "model-loaded"`, modelTimeout)
+	wait(fmt.Sprintf(`window.vitrineFrames >= %d`, framesWanted), pageTimeout)
+	shot("08-phone-product")
+
+	if ex := b.Exceptions(); len(ex) > 0 {
+		t.Errorf("the page threw %d exceptions: %q", len(ex), ex)
+	}
+}
+
+// pick returns the first product with a model whose category or SKU
+// contains word.
+func pick(products []wire.Product, word string) (wire.Product, bool) {
+	for _, p := range products {
+		if p.ModelBytes > 0 && (strings.Contains(p.Category, word) || strings.Contains(p.SKU, word)) {
+			return p, true
+		}
+	}
+	return wire.Product{}, false
+}
+
+// smallest returns the physically smallest product with a model other
+// than skip: the hardest to frame.
+func smallest(products []wire.Product, skip string) (wire.Product, bool) {
+	var best wire.Product
+	found := false
+	for _, p := range products {
+		d := p.DimensionsM
+		if p.SKU == skip || p.ModelBytes == 0 {
+			continue
+		}
+		if !found || d.W*d.H*d.D < best.DimensionsM.W*best.DimensionsM.H*best.DimensionsM.D {
+			best, found = p, true
+		}
+	}
+	return best, found
+}
+
+func canvasShot(t *testing.T, b *browsertest.Browser, dir, name string) []byte {
+	t.Helper()
+	path, data, err := b.ElementScreenshot(b.Ctx, dir, name, "#g3n-canvas")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s", path)
+	return data
+}
+
+// centimetresText is how the page writes dimensions, for matching card
+// text; checkDimensions parses the product view independently.
+func centimetresText(d wire.Dimensions) string {
+	f := func(m float64) string { return strconv.FormatFloat(math.Round(m*1000)/10, 'f', -1, 64) }
+	return f(d.W) + " × " + f(d.H) + " × " + f(d.D) + " cm"
+}
+
+var numberRE = regexp.MustCompile(`\d+(?:\.\d+)?`)
+
+// checkDimensions parses "W × H × D cm" and compares it with the
+// catalog's metres.
+func checkDimensions(t *testing.T, text string, want wire.Dimensions) {
+	t.Helper()
+	if !strings.HasSuffix(strings.TrimSpace(text), "cm") {
+		t.Errorf("dimensions %q are not in cm", text)
+		return
+	}
+	nums := numberRE.FindAllString(text, -1)
+	if len(nums) != 3 {
+		t.Errorf("dimensions %q: want three numbers", text)
+		return
+	}
+	for i, wantM := range []float64{want.W, want.H, want.D} {
+		got, _ := strconv.ParseFloat(nums[i], 64)
+		if math.Abs(got-wantM*100) > 0.051 {
+			t.Errorf("dimensions %q: value %d is %v cm, catalog says %v m", text, i, got, wantM)
+		}
+	}
+}
+
+// checkModelPixels asserts that the canvas shows a lit model: a plausible
+// share of pixels differs from the background, the centre is covered, and
+// the covered pixels are shaded (not a flat or black silhouette).
+func checkModelPixels(t *testing.T, pngData []byte) {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(pngData))
+	if err != nil {
+		t.Fatalf("decode canvas screenshot: %v", err)
+	}
+	s := analyse(img)
+	t.Logf("canvas %v: %.1f%% model pixels, centre %.0f%% covered, model luminance mean %.0f sd %.0f, background %v",
+		img.Bounds().Size(), 100*s.coverage, 100*s.centre, s.lumMean, s.lumSD, s.background)
+	if s.coverage < 0.05 || s.coverage > 0.90 {
+		t.Errorf("model covers %.1f%% of the canvas; want 5%%–90%%", 100*s.coverage)
+	}
+	if s.centre < 0.5 {
+		t.Errorf("only %.0f%% of the canvas centre shows the model; want it framed in the middle", 100*s.centre)
+	}
+	if s.lumMean < 25 {
+		t.Errorf("model pixels average luminance %.0f: the model looks unlit", s.lumMean)
+	}
+	if s.lumSD < 8 {
+		t.Errorf("model pixels vary by luminance sd %.1f: no visible shading", s.lumSD)
+	}
+}
+
+type pixelStats struct {
+	background     [3]int
+	coverage       float64 // share of pixels unlike the background
+	centre         float64 // the same within the central 20%×20%
+	lumMean, lumSD float64 // luminance of the model pixels, 0–255
+}
+
+// analyse takes the background colour from the four corners (the model
+// is framed away from them) and classifies every pixel against it.
+func analyse(img image.Image) pixelStats {
+	b := img.Bounds()
+	rgb := func(x, y int) [3]int {
+		r, g, bl, _ := img.At(x, y).RGBA()
+		return [3]int{int(r >> 8), int(g >> 8), int(bl >> 8)}
+	}
+	corners := [][3]int{rgb(b.Min.X+2, b.Min.Y+2), rgb(b.Max.X-3, b.Min.Y+2), rgb(b.Min.X+2, b.Max.Y-3), rgb(b.Max.X-3, b.Max.Y-3)}
+	var bg [3]int
+	for _, c := range corners {
+		for k := range 3 {
+			bg[k] += c[k] / 4
+		}
+	}
+	differs := func(c [3]int) bool {
+		d := 0
+		for k := range 3 {
+			d += abs(c[k] - bg[k])
+		}
+		return d > 30
+	}
+	var total, model, centreTotal, centreModel int
+	var sum, sumSq float64
+	cx0, cx1 := b.Min.X+b.Dx()*2/5, b.Min.X+b.Dx()*3/5
+	cy0, cy1 := b.Min.Y+b.Dy()*2/5, b.Min.Y+b.Dy()*3/5
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			c := rgb(x, y)
+			in := x >= cx0 && x < cx1 && y >= cy0 && y < cy1
+			total++
+			if in {
+				centreTotal++
+			}
+			if !differs(c) {
+				continue
+			}
+			model++
+			if in {
+				centreModel++
+			}
+			lum := 0.2126*float64(c[0]) + 0.7152*float64(c[1]) + 0.0722*float64(c[2])
+			sum += lum
+			sumSq += lum * lum
+		}
+	}
+	s := pixelStats{background: bg}
+	if total > 0 {
+		s.coverage = float64(model) / float64(total)
+	}
+	if centreTotal > 0 {
+		s.centre = float64(centreModel) / float64(centreTotal)
+	}
+	if model > 0 {
+		s.lumMean = sum / float64(model)
+		s.lumSD = math.Sqrt(math.Max(0, sumSq/float64(model)-s.lumMean*s.lumMean))
+	}
+	return s
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
