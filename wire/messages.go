@@ -141,11 +141,26 @@ type CatalogGetReply struct {
 // set, pins the product version the client already holds chunks of; if the
 // product has moved on the server answers with the new version from chunk
 // 0. FromChunk resumes an interrupted stream.
+//
+// LOD names the level of detail: 0 (the default) is the full model,
+// higher levels are coarser; model.meta lists the levels a product has,
+// so a viewer can open the coarsest first and then finer ones.
 type ModelOpen struct {
 	SKU       string `json:"sku"`
 	Version   int64  `json:"version,omitempty"`
 	FromChunk int    `json:"from_chunk,omitempty"`
+	LOD       int    `json:"lod,omitempty"`
 }
+
+// LODInfo describes one level of detail of a model.
+type LODInfo struct {
+	Level     int   `json:"level"`
+	Triangles int   `json:"triangles"`
+	SizeBytes int64 `json:"size_bytes"`
+}
+
+// MaxLODs bounds the levels of detail of one model.
+const MaxLODs = 8
 
 // ModelMeta announces a model stream before its chunks. Binary frames with
 // Stream in their header follow, chunk indices FromChunk … Chunks-1, then
@@ -163,6 +178,10 @@ type ModelMeta struct {
 	DimensionsM Dimensions `json:"dimensions_m"`
 	BoundsMin   [3]float64 `json:"bounds_min"`
 	BoundsMax   [3]float64 `json:"bounds_max"`
+	// LOD is the level this stream carries; LODs lists every level the
+	// product has, finest (0) first. All levels share the same bounds.
+	LOD  int       `json:"lod"`
+	LODs []LODInfo `json:"lods"`
 }
 
 // ModelDone ends a model stream. Chunks is the number of chunk frames the
@@ -173,6 +192,7 @@ type ModelDone struct {
 	Version   int64  `json:"version"`
 	Sent      int    `json:"sent"`
 	SizeBytes int64  `json:"size_bytes"`
+	LOD       int    `json:"lod"`
 }
 
 // ModelCancel stops a running stream. The server answers with a

@@ -9,7 +9,9 @@
 // # Version history
 //
 //   - 1: hello, catalog.list, catalog.get, model.open/model.meta/model.done
-//     with binary chunk frames, error.
+//     with binary chunk frames, model.cancel, error. Levels of detail
+//     (model.open "lod", model.meta "lod" and "lods") were added as optional
+//     fields without a version change: old clients get level 0.
 package wire
 
 // Version is the protocol version spoken by this package. It is an integer

@@ -396,14 +396,8 @@ func (c *Catalog) Len() int {
 // clone deep-copies the slices and pointers of p so callers cannot alter
 // the catalog's copy.
 func clone(p Product) Product {
-	if p.Model != nil {
-		m := *p.Model
-		p.Model = &m
-	}
-	if p.PendingModel != nil {
-		m := *p.PendingModel
-		p.PendingModel = &m
-	}
+	p.Model = cloneModel(p.Model)
+	p.PendingModel = cloneModel(p.PendingModel)
 	if p.Report != nil {
 		r := *p.Report
 		r.Problems = append([]string(nil), r.Problems...)
@@ -416,4 +410,13 @@ func clone(p Product) Product {
 		p.Frame = &f
 	}
 	return p
+}
+
+func cloneModel(m *Model) *Model {
+	if m == nil {
+		return nil
+	}
+	c := *m
+	c.LODs = append([]LOD(nil), m.LODs...)
+	return &c
 }

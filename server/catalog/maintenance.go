@@ -14,11 +14,13 @@ import (
 // keys lists every blob key p references.
 func (p *Product) keys() map[string]bool {
 	ks := map[string]bool{}
-	if p.Model != nil {
-		ks[p.Model.Key] = true
-	}
-	if p.PendingModel != nil {
-		ks[p.PendingModel.Key] = true
+	for _, m := range []*Model{p.Model, p.PendingModel} {
+		if m == nil {
+			continue
+		}
+		for _, l := range m.Levels() {
+			ks[l.Key] = true
+		}
 	}
 	for _, im := range p.Images {
 		ks[im.Key] = true

@@ -59,6 +59,31 @@ type Model struct {
 	DimensionsM wire.Dimensions `json:"dimensions_m"`
 	Triangles   int             `json:"triangles"`
 	Vertices    int             `json:"vertices"`
+	// LODs are the coarser levels of detail (level 1 and up), each a
+	// standalone GLB with the same bounds; level 0 is the model itself.
+	LODs []LOD `json:"lods,omitempty"`
+}
+
+// LOD is one stored level of detail of a model.
+type LOD struct {
+	Level     int    `json:"level"`
+	Key       string `json:"key"`
+	SizeBytes int64  `json:"size_bytes"`
+	SHA256    string `json:"sha256"`
+	Triangles int    `json:"triangles"`
+	Vertices  int    `json:"vertices"`
+}
+
+// Levels lists every level of detail of m, finest (level 0, the model
+// itself) first.
+func (m *Model) Levels() []LOD {
+	levels := []LOD{{Level: 0, Key: m.Key, SizeBytes: m.SizeBytes, SHA256: m.SHA256, Triangles: m.Triangles, Vertices: m.Vertices}}
+	for _, l := range m.LODs {
+		if l.Level > 0 {
+			levels = append(levels, l)
+		}
+	}
+	return levels
 }
 
 // Image is one stored product photo.

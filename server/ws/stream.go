@@ -20,6 +20,7 @@ type modelStream struct {
 	sku       string
 	version   int64
 	sizeBytes int64
+	lod       int
 	chunks    int
 	from      int
 	reader    io.ReadCloser
@@ -59,7 +60,16 @@ func (s *session) modelOpen(_ context.Context, env wire.Envelope) reply {
 	case m.Format != "" && m.Format != wire.FormatGLB:
 		return reply{frame: s.errorFrame(env.ID, wire.Errorf(wire.CodeNotReady, "product %s has no streamable %s model", p.SKU, wire.FormatGLB))}
 	}
-	chunks := wire.ChunkCount(m.SizeBytes)
+	levels := m.Levels()
+	if body.LOD < 0 || body.LOD >= len(levels) {
+		return reply{frame: s.errorFrame(env.ID, wire.Errorf(wire.CodeBadRequest, "lod %d: product %s has levels 0 to %d", body.LOD, p.SKU, len(levels)-1))}
+	}
+	level := levels[body.LOD]
+	lodInfos := make([]wire.LODInfo, len(levels))
+	for i, l := range levels {
+		lodInfos[i] = wire.LODInfo{Level: l.Level, Triangles: l.Triangles, SizeBytes: l.SizeBytes}
+	}
+	chunks := wire.ChunkCount(level.SizeBytes)
 	from := body.FromChunk
 	if body.Version != 0 && body.Version != p.Version {
 		from = 0 // the client's chunks belong to an older version
@@ -68,15 +78,15 @@ func (s *session) modelOpen(_ context.Context, env wire.Envelope) reply {
 	}
 
 	ctx, cancel := context.WithCancel(s.ctx)
-	r, info, err := s.hub.blobs.Get(ctx, m.Key)
+	r, info, err := s.hub.blobs.Get(ctx, level.Key)
 	if err != nil {
 		cancel()
 		return reply{frame: s.failure(env, err, "opening the model of "+p.SKU)}
 	}
-	if info.SizeBytes > 0 && info.SizeBytes != m.SizeBytes {
+	if info.SizeBytes > 0 && info.SizeBytes != level.SizeBytes {
 		_ = r.Close()
 		cancel()
-		s.log.Error("ws: stored model size differs from the catalog", "sku", p.SKU, "key", m.Key, "stored_bytes", info.SizeBytes, "catalog_bytes", m.SizeBytes)
+		s.log.Error("ws: stored model size differs from the catalog", "sku", p.SKU, "key", level.Key, "stored_bytes", info.SizeBytes, "catalog_bytes", level.SizeBytes)
 		return reply{frame: s.errorFrame(env.ID, wire.Errorf(wire.CodeInternal, "the stored model of %s does not match the catalog", p.SKU))}
 	}
 	st := &modelStream{
@@ -84,7 +94,8 @@ func (s *session) modelOpen(_ context.Context, env wire.Envelope) reply {
 		requestID: env.ID,
 		sku:       p.SKU,
 		version:   p.Version,
-		sizeBytes: m.SizeBytes,
+		sizeBytes: level.SizeBytes,
+		lod:       level.Level,
 		chunks:    chunks,
 		from:      from,
 		reader:    r,
@@ -97,14 +108,16 @@ func (s *session) modelOpen(_ context.Context, env wire.Envelope) reply {
 		SKU:         p.SKU,
 		Version:     p.Version,
 		Format:      wire.FormatGLB,
-		SizeBytes:   m.SizeBytes,
+		SizeBytes:   level.SizeBytes,
 		ChunkSize:   wire.ChunkSize,
 		Chunks:      chunks,
 		FromChunk:   from,
-		SHA256:      m.SHA256,
+		SHA256:      level.SHA256,
 		DimensionsM: m.DimensionsM,
 		BoundsMin:   m.BoundsMin,
 		BoundsMax:   m.BoundsMax,
+		LOD:         level.Level,
+		LODs:        lodInfos,
 	})
 	if err != nil {
 		_ = r.Close()
@@ -189,6 +202,7 @@ func (s *session) runStream(st *modelStream) {
 			Version:   st.version,
 			Sent:      sent,
 			SizeBytes: st.sizeBytes,
+			LOD:       st.lod,
 		})})
 	}
 }

@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"testing"
 
 	"github.com/gorilla/websocket"
 
+	"github.com/vitrine-shop/vitrine/server/catalog"
 	"github.com/vitrine-shop/vitrine/wire"
 )
 
@@ -25,8 +27,9 @@ func TestModelOpenStreamsTheWholeModel(t *testing.T) {
 			SizeBytes: int64(len(chairModel)), ChunkSize: wire.ChunkSize, Chunks: 4, FromChunk: 0,
 			SHA256: hexSHA256(chairModel), DimensionsM: wire.Dimensions{W: 0.5, H: 0.9, D: 0.5},
 			BoundsMin: [3]float64{-0.25, 0, -0.25}, BoundsMax: [3]float64{0.25, 0.9, 0.25},
+			LODs: []wire.LODInfo{{Level: 0, SizeBytes: int64(len(chairModel))}},
 		}
-		if s.meta != want {
+		if !reflect.DeepEqual(s.meta, want) {
 			t.Errorf("meta %+v\nwant %+v", s.meta, want)
 		}
 		if s.meta.Stream == 0 {
@@ -286,4 +289,36 @@ func TestModelStreamVersionChange(t *testing.T) {
 func itoa(v uint32) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestModelOpenLevelsOfDetail: model.meta lists every level, finest first,
+// and "lod" picks which one streams.
+func TestModelOpenLevelsOfDetail(t *testing.T) {
+	f := newFixture(t)
+	coarse := modelBytes(9, wire.ChunkSize/3)
+	f.blobs.put("models/chair-1/lod1.glb", coarse)
+	p, err := f.catalog.Get(t.Context(), "chair-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Model.Triangles = 5000
+	p.Model.LODs = []catalog.LOD{{Level: 1, Key: "models/chair-1/lod1.glb", SizeBytes: int64(len(coarse)), SHA256: hexSHA256(coarse), Triangles: 300}}
+	f.catalog.put(p)
+
+	c := f.greeted(t)
+	s := c.openModel("c1", wire.ModelOpen{SKU: "chair-1", LOD: 1})
+	wantLODs := []wire.LODInfo{{Level: 0, Triangles: 5000, SizeBytes: int64(len(chairModel))}, {Level: 1, Triangles: 300, SizeBytes: int64(len(coarse))}}
+	if s.meta.LOD != 1 || !reflect.DeepEqual(s.meta.LODs, wantLODs) || s.meta.Chunks != 1 || s.meta.SHA256 != hexSHA256(coarse) {
+		t.Fatalf("meta %+v", s.meta)
+	}
+	if !bytes.Equal(s.bytesFrom(), coarse) || s.done.LOD != 1 {
+		t.Fatalf("coarse level: %d bytes, done %+v", len(s.bytesFrom()), s.done)
+	}
+	if fine := c.openModel("c2", wire.ModelOpen{SKU: "chair-1"}); !bytes.Equal(fine.bytesFrom(), chairModel) || fine.meta.LOD != 0 {
+		t.Fatalf("level 0: %d bytes, lod %d", len(fine.bytesFrom()), fine.meta.LOD)
+	}
+	for _, lod := range []int{-1, 2} {
+		c.send(wire.TypeModelOpen, "bad", wire.ModelOpen{SKU: "chair-1", LOD: lod})
+		c.expectError("bad", wire.CodeBadRequest)
+	}
 }
