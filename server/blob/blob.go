@@ -32,7 +32,7 @@ type Info struct {
 	// listings leave it empty.
 	ContentType string
 	// ETag changes whenever the object's content changes: the S3 ETag, or
-	// the size and nanosecond modification time for the filesystem store.
+	// the size, modification time and inode for the filesystem store.
 	ETag string
 }
 

@@ -311,7 +311,7 @@ func info(key string, fi fs.FileInfo) blob.Info {
 		SizeBytes:   fi.Size(),
 		Modified:    fi.ModTime(),
 		ContentType: blob.ContentTypeFor(key),
-		ETag:        fmt.Sprintf("%x-%x", fi.Size(), fi.ModTime().UnixNano()),
+		ETag:        fmt.Sprintf("%x-%x-%x", fi.Size(), fi.ModTime().UnixNano(), inode(fi)),
 	}
 }
 
