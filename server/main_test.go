@@ -506,3 +506,42 @@ func TestServeFlagsFromEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeCurlExamples runs the README's merchant API examples, as
+// written, against a real server, so the README stays true.
+func TestReadmeCurlExamples(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("curl is not installed")
+		}
+		t.Skip("curl is not installed")
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "## Merchant API")
+	if !ok {
+		t.Fatal("README has no Merchant API section")
+	}
+	_, block, ok := strings.Cut(section, "```sh\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 || !strings.Contains(block, "curl") {
+		t.Fatal("README's Merchant API section has no sh block with curl")
+	}
+	p := startServer(t, nil, "-data", t.TempDir(), "-seed=false", "-merchant-tokens", "demo=demo-token-change-me")
+	script := strings.ReplaceAll(block, "localhost:8080", strings.TrimPrefix(p.base, "http://"))
+	// -f turns an HTTP error into a failed command.
+	script = "set -euo pipefail\ncurl() { command curl -fsS \"$@\"; }\n" + script
+	cmd := exec.Command("bash", "-c", script)
+	cmd.Dir = ".."
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("README examples failed: %v\n%s", err, out)
+	}
+	for _, want := range []string{`"status": "ready"`, `"poster_key"`, `"total": 1`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("README examples' output lacks %s:\n%s", want, out)
+		}
+	}
+}
