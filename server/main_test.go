@@ -23,7 +23,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/vitrine-shop/vitrine/server/blob/s3store"
-	"github.com/vitrine-shop/vitrine/server/gltf"
+	"github.com/vitrine-shop/vitrine/server/gltf/gltftest"
 	"github.com/vitrine-shop/vitrine/server/internal/miniotest"
 	"github.com/vitrine-shop/vitrine/wire"
 )
@@ -240,33 +240,6 @@ func (c *wsClient) fetchModel(sku string) []byte {
 	return model
 }
 
-// boxGLB is a valid GLB of a w×h×d box standing on y=0.
-func boxGLB(t *testing.T, w, h, d float32) []byte {
-	t.Helper()
-	b := gltf.NewBuilder("vitrine test")
-	var pos [][3]float32
-	for _, c := range [][3]float32{{-1, 0, -1}, {1, 0, -1}, {1, 1, -1}, {-1, 1, -1}, {-1, 0, 1}, {1, 0, 1}, {1, 1, 1}, {-1, 1, 1}} {
-		pos = append(pos, [3]float32{c[0] * w / 2, c[1] * h, c[2] * d / 2})
-	}
-	idx := []uint32{0, 2, 1, 0, 3, 2, 4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4, 3, 7, 6, 3, 6, 2, 0, 4, 7, 0, 7, 3, 1, 2, 6, 1, 6, 5}
-	mesh, err := b.AddMesh("box", []gltf.PrimitiveData{{Positions: pos, Indices: idx, Material: -1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	node, err := b.AddNode(gltf.NodeSpec{Name: "box", Mesh: mesh})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.AddToScene(node); err != nil {
-		t.Fatal(err)
-	}
-	glb, err := b.GLB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return glb
-}
-
 func createProduct(t *testing.T, p *proc, sku string) {
 	t.Helper()
 	body := `{"sku":"` + sku + `","name":"Box ` + sku + `","category":"boxes","price":5,"currency":"EUR","dimensions_m":{"w":0.4,"h":0.3,"d":0.2},"placement":"floor"}`
@@ -287,7 +260,7 @@ func TestTwoServersOneMinIO(t *testing.T) {
 	b := startServer(t, env, "-seed=false", "-refresh", "200ms")
 
 	createProduct(t, a, "box-1")
-	glb := boxGLB(t, 0.4, 0.3, 0.2)
+	glb := gltftest.Box(t, 0.4, 0.3, 0.2)
 	if code, body := a.api("PUT", "/api/v1/products/box-1/model", bytes.NewReader(glb)); code != 200 {
 		t.Fatalf("upload via a: %d %s", code, body)
 	}
@@ -357,7 +330,7 @@ func TestKillMidUpload(t *testing.T) {
 			args = append(args, "-seed=false")
 			p := startServer(t, env, args...)
 			createProduct(t, p, "box-2")
-			glb := boxGLB(t, 0.4, 0.3, 0.2)
+			glb := gltftest.Box(t, 0.4, 0.3, 0.2)
 
 			pr, pw := io.Pipe()
 			req, _ := http.NewRequest("PUT", p.base+"/api/v1/products/box-2/model", pr)
@@ -446,11 +419,11 @@ func TestGracefulShutdown(t *testing.T) {
 func TestAssetCheckCommand(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "box.glb")
-	if err := os.WriteFile(good, boxGLB(t, 1, 1, 1), 0o644); err != nil {
+	if err := os.WriteFile(good, gltftest.Box(t, 1, 1, 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	bad := filepath.Join(dir, "bad.glb")
-	glb := boxGLB(t, 1, 1, 1)
+	glb := gltftest.Box(t, 1, 1, 1)
 	if err := os.WriteFile(bad, glb[:len(glb)-9], 0o644); err != nil {
 		t.Fatal(err)
 	}

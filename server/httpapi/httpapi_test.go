@@ -23,6 +23,7 @@ import (
 	"github.com/vitrine-shop/vitrine/server/blob/fsstore"
 	"github.com/vitrine-shop/vitrine/server/catalog"
 	"github.com/vitrine-shop/vitrine/server/gltf"
+	"github.com/vitrine-shop/vitrine/server/gltf/gltftest"
 	"github.com/vitrine-shop/vitrine/server/httpapi"
 	"github.com/vitrine-shop/vitrine/wire"
 )
@@ -116,36 +117,7 @@ func productJSON(sku string) []byte {
 }
 
 // cubeGLB is a valid 0.5 m cube GLB standing on y=0.
-func cubeGLB(t *testing.T) []byte {
-	t.Helper()
-	b := gltf.NewBuilder("httpapi test")
-	var pos [][3]float32
-	for _, c := range [][3]float32{{-1, 0, -1}, {1, 0, -1}, {1, 2, -1}, {-1, 2, -1}, {-1, 0, 1}, {1, 0, 1}, {1, 2, 1}, {-1, 2, 1}} {
-		pos = append(pos, [3]float32{c[0] * 0.25, c[1] * 0.25, c[2] * 0.25})
-	}
-	idx := []uint32{0, 2, 1, 0, 3, 2, 4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4, 3, 7, 6, 3, 6, 2, 0, 4, 7, 0, 7, 3, 1, 2, 6, 1, 6, 5}
-	mat, err := b.AddMaterial(gltf.MaterialSpec{BaseColor: [4]float64{0.8, 0.2, 0.2, 1}, Roughness: 0.5,
-		BaseColorTexture: gltf.NoTexture, MetallicRoughnessTexture: gltf.NoTexture, NormalTexture: gltf.NoTexture})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mesh, err := b.AddMesh("cube", []gltf.PrimitiveData{{Positions: pos, Indices: idx, Material: mat}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	node, err := b.AddNode(gltf.NodeSpec{Name: "cube", Mesh: mesh})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.AddToScene(node); err != nil {
-		t.Fatal(err)
-	}
-	glb, err := b.GLB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return glb
-}
+func cubeGLB(t *testing.T) []byte { return gltftest.Box(t, 0.5, 0.5, 0.5) }
 
 func pngBytes(t *testing.T, w, h int) []byte {
 	t.Helper()
