@@ -17,6 +17,7 @@ import (
 	"github.com/vitrine-shop/vitrine/wasm/client"
 	"github.com/vitrine-shop/vitrine/wasm/format"
 	"github.com/vitrine-shop/vitrine/wasm/glb"
+	"github.com/vitrine-shop/vitrine/wasm/progressive"
 	"github.com/vitrine-shop/vitrine/wire"
 )
 
@@ -51,6 +52,9 @@ type (
 	}
 	evModelShown struct {
 		sku       string
+		level     int
+		final     bool
+		fromCache bool
 		sizeBytes int64
 	}
 	evModelFailed struct {
@@ -63,6 +67,8 @@ type (
 // callbacks only post events.
 type ui struct {
 	c      *client.Client
+	loader *progressive.Loader
+	locale string  // navigator.language: inches for en-US
 	v      *viewer // nil when WebGL2 is unavailable
 	log    *slog.Logger
 	events chan any
@@ -96,6 +102,8 @@ type ui struct {
 func newUI(c *client.Client, v *viewer, log *slog.Logger) *ui {
 	u := &ui{
 		c: c, v: v, log: log,
+		loader:             newLoader(c, log),
+		locale:             global.Get("navigator").Get("language").String(),
 		events:             make(chan any, 64),
 		products:           make(map[string]wire.Product),
 		grid:               byID("grid"),
@@ -171,6 +179,14 @@ func (u *ui) bind() {
 	listen(global, "popstate", func(js.Value) {
 		u.post(evNavigate{path: global.Get("location").Get("pathname").String()})
 	})
+	dimsToggle := byID("dims-toggle")
+	listen(dimsToggle, "click", func(js.Value) {
+		on := dimsToggle.Call("getAttribute", "aria-pressed").String() != "true"
+		dimsToggle.Call("setAttribute", "aria-pressed", fmt.Sprint(on))
+		if u.v != nil {
+			go u.v.do(func() { u.v.dims.setOn(on) })
+		}
+	})
 	// Arrow keys on the focused canvas turn the model instead of
 	// scrolling the page.
 	listen(byID("g3n-canvas"), "keydown", func(ev js.Value) {
@@ -243,11 +259,7 @@ func (u *ui) loop(ctx context.Context) {
 			}
 		case evModelShown:
 			if ev.sku == u.current {
-				p := u.products[ev.sku]
-				setText(u.productSize, format.Bytes(ev.sizeBytes))
-				setHidden(u.overlay, true)
-				u.announce(fmt.Sprintf("%s loaded. 3D model, %s. %s.", p.Name, format.Bytes(ev.sizeBytes), format.DimensionsSpoken(p.DimensionsM)))
-				setBodyState("model-loaded")
+				u.modelShown(ev)
 			}
 		case evModelFailed:
 			if ev.sku == u.current {
@@ -405,6 +417,7 @@ func (u *ui) openProduct(ctx context.Context, sku string) {
 	setHidden(u.productView, false)
 	setBodyState("product")
 	global.Call("scrollTo", 0, 0)
+	u.overlay.Get("classList").Call("remove", "compact")
 	u.showProgress(0, 0, "Loading 3D model…")
 	setText(u.productSize, "—")
 	if u.v != nil {
@@ -439,7 +452,7 @@ func (u *ui) fillProduct(p wire.Product) {
 	setText(u.productDescription, p.Description)
 	setHidden(u.productDescription, p.Description == "")
 	if p.DimensionsM != (wire.Dimensions{}) {
-		setText(u.productDims, format.Dimensions(p.DimensionsM))
+		setText(u.productDims, format.DimensionsFor(p.DimensionsM, u.locale))
 		u.productDims.Call("setAttribute", "aria-label", format.DimensionsSpoken(p.DimensionsM))
 	} else {
 		setText(u.productDims, "—")
@@ -449,8 +462,32 @@ func (u *ui) fillProduct(p wire.Product) {
 	}
 }
 
-// loadModel streams, verifies and decodes p's model in the background,
-// then hands it to the viewer.
+// newLoader builds the progressive loader: the client as the model
+// source (counting every model.open in window.vitrineModelOpens for the
+// end-to-end tests) and the browser's Cache Storage when it has one.
+func newLoader(c *client.Client, log *slog.Logger) *progressive.Loader {
+	global.Set("vitrineModelOpens", 0)
+	l := &progressive.Loader{
+		Open:         countingOpener{c},
+		OnCacheError: func(err error) { log.Warn("model cache", "err", err) },
+	}
+	if cache := newBrowserCache(); cache != nil {
+		l.Cache = cache
+	}
+	return l
+}
+
+// countingOpener counts the model streams opened, for tests.
+type countingOpener struct{ c *client.Client }
+
+func (o countingOpener) Open(ctx context.Context, req client.ModelRequest) (client.Model, error) {
+	global.Set("vitrineModelOpens", global.Get("vitrineModelOpens").Int()+1)
+	return o.c.Open(ctx, req)
+}
+
+// loadModel loads p's model level by level in the background (coarsest
+// first, from the cache when it holds it) and hands each level to the
+// viewer as soon as it is decoded.
 func (u *ui) loadModel(ctx context.Context, p wire.Product) {
 	if u.v == nil {
 		u.modelFailed(p.SKU, errors.New("this browser cannot show 3D (WebGL2 is unavailable)"))
@@ -465,46 +502,85 @@ func (u *ui) loadModel(ctx context.Context, p wire.Product) {
 	u.cancelModel = cancel
 	u.lastPercent.Store(-1)
 	sku := p.SKU
+	started := time.Now()
+	global.Set("vitrineLevels", global.Get("Array").New())
 	go func() {
-		m, err := u.c.OpenModel(mctx, sku, func(held, total int64) { u.showProgress(held, total, "") })
-		if err != nil {
-			if mctx.Err() == nil {
-				u.post(evModelFailed{sku: sku, err: err})
+		deliver := func(lv progressive.Level) error {
+			decoded, err := glb.Decode(lv.Data, glb.Limits{})
+			if err != nil {
+				return fmt.Errorf("level %d: %w", lv.Level, err)
 			}
-			return
+			if len(decoded.Meshes) == 0 {
+				return errors.New("the model has no surfaces to show")
+			}
+			textures := make([]*image.RGBA, len(decoded.Images))
+			for i, img := range decoded.Images {
+				rgba, err := glb.DecodeImage(img, maxTextureSide)
+				if err != nil {
+					// A broken texture should not hide the shape.
+					u.log.Warn("texture skipped", "sku", sku, "image", i, "err", err)
+					continue
+				}
+				textures[i] = rgba
+			}
+			if mctx.Err() != nil {
+				return mctx.Err()
+			}
+			opts := showOptions{sku: sku, placement: p.Placement, boundsMin: lv.Meta.BoundsMin, boundsMax: lv.Meta.BoundsMax,
+				dims: p.DimensionsM, locale: u.locale}
+			ev := evModelShown{sku: sku, level: lv.Level, final: lv.Final, fromCache: lv.FromCache, sizeBytes: int64(len(lv.Data))}
+			u.v.do(func() {
+				if mctx.Err() != nil {
+					return // the shopper moved on while this was decoding
+				}
+				u.v.show(decoded, textures, opts)
+				global.Get("vitrineLevels").Call("push", lv.Level)
+				u.post(ev)
+			})
+			return nil
 		}
-		u.showProgress(1, 1, "Preparing the 3D view…")
-		decoded, err := glb.Decode(m.Data, glb.Limits{})
-		if err != nil {
+		progress := func(pr progressive.Progress) { u.showLevelProgress(pr) }
+		err := u.loader.Load(mctx, sku, p.Version, deliver, progress)
+		if err != nil && mctx.Err() == nil {
 			u.post(evModelFailed{sku: sku, err: err})
 			return
 		}
-		if len(decoded.Meshes) == 0 {
-			u.post(evModelFailed{sku: sku, err: errors.New("the model has no surfaces to show")})
-			return
-		}
-		textures := make([]*image.RGBA, len(decoded.Images))
-		for i, img := range decoded.Images {
-			rgba, err := glb.DecodeImage(img, maxTextureSide)
-			if err != nil {
-				// A broken texture should not hide the shape.
-				u.log.Warn("texture skipped", "sku", sku, "image", i, "err", err)
-				continue
-			}
-			textures[i] = rgba
-		}
-		if mctx.Err() != nil {
-			return
-		}
-		size := m.Meta.SizeBytes
-		u.v.do(func() {
-			if mctx.Err() != nil {
-				return // the shopper moved on while this was decoding
-			}
-			u.v.show(decoded, textures)
-			u.post(evModelShown{sku: sku, sizeBytes: size})
-		})
+		global.Set("vitrineModelLoadMs", time.Since(started).Milliseconds())
 	}()
+}
+
+// modelShown updates the page when a level appeared: the first one
+// replaces the loading overlay by a slim bar while finer levels stream;
+// the final one announces the product and its size.
+func (u *ui) modelShown(ev evModelShown) {
+	p := u.products[ev.sku]
+	setText(u.productSize, format.Bytes(ev.sizeBytes))
+	if !ev.final {
+		u.overlay.Get("classList").Call("add", "compact")
+		setText(u.stageMsg, "Showing a preview · loading full detail…")
+		setBodyState("model-preview")
+		return
+	}
+	setHidden(u.overlay, true)
+	u.overlay.Get("classList").Call("remove", "compact")
+	source := ""
+	if ev.fromCache {
+		source = " (saved on this device)"
+	}
+	u.announce(fmt.Sprintf("%s loaded. 3D model, %s%s. %s.", p.Name, format.Bytes(ev.sizeBytes), source, format.DimensionsSpoken(p.DimensionsM)))
+	setBodyState("model-loaded")
+}
+
+// showLevelProgress shows bytes and levels; it may run on any goroutine.
+func (u *ui) showLevelProgress(pr progressive.Progress) {
+	msg := ""
+	if pr.TotalBytes > 0 {
+		msg = fmt.Sprintf("Downloading 3D model… %s of %s", format.Bytes(pr.HeldBytes), format.Bytes(pr.TotalBytes))
+		if pr.LevelsTotal > 1 {
+			msg += fmt.Sprintf(" · detail level %d of %d", min(pr.LevelsDone+1, pr.LevelsTotal), pr.LevelsTotal)
+		}
+	}
+	u.showProgress(pr.HeldBytes, pr.TotalBytes, msg)
 }
 
 // showProgress updates the download bar; it may run on any goroutine.
@@ -513,8 +589,11 @@ func (u *ui) showProgress(held, total int64, message string) {
 	if total > 0 {
 		pct = int(held * 100 / total)
 	}
-	if u.lastPercent.Swap(int64(pct)) == int64(pct) && message == "" {
+	if u.lastPercent.Swap(int64(pct)) == int64(pct) && (message == "" || total > 0) {
 		return
+	}
+	if u.overlay.Get("classList").Call("contains", "compact").Bool() && total > 0 && held >= total {
+		return // the last level is decoding; modelShown hides the bar
 	}
 	setHidden(u.overlay, false)
 	u.overlay.Get("classList").Call("remove", "failed")
@@ -545,6 +624,7 @@ func (u *ui) modelFailed(sku string, err error) {
 		msg = "Your browser cannot show 3D models (WebGL2 is unavailable)."
 	}
 	setHidden(u.overlay, false)
+	u.overlay.Get("classList").Call("remove", "compact")
 	u.overlay.Get("classList").Call("add", "failed")
 	setText(u.stageMsg, msg)
 	u.announce(msg)

@@ -22,8 +22,10 @@ import (
 	"github.com/g3n/engine/renderer"
 	"github.com/g3n/engine/texture"
 
+	"github.com/vitrine-shop/vitrine/shaders"
 	"github.com/vitrine-shop/vitrine/wasm/framing"
 	"github.com/vitrine-shop/vitrine/wasm/glb"
+	"github.com/vitrine-shop/vitrine/wire"
 )
 
 const (
@@ -51,11 +53,14 @@ type viewer struct {
 	cam    *camera.Camera
 	orbit  *camera.OrbitControl
 	touch  *touchOrbit
+	dims   *dimsOverlay
 	log    *slog.Logger
 
 	cmds chan func()
 
 	model     *core.Node
+	shadow    *graphic.Mesh // ground contact shadow, nil when none
+	shown     modelKey      // what model holds
 	visible   bool
 	frames    int // frames drawn since the current model was added
 	dirty     int // frames still to draw
@@ -87,6 +92,7 @@ func newViewer(log *slog.Logger) (v *viewer, err error) {
 	v.orbit = camera.NewOrbitControl(v.cam)
 	v.orbit.SetEnabled(camera.OrbitNone)
 	v.touch = newTouchOrbit(v.canvas)
+	v.dims = newDimsOverlay()
 
 	// Lighting: a soft ambient fill, a key light that travels with the
 	// camera (so the side being looked at is lit), and a cool light from
@@ -99,6 +105,7 @@ func newViewer(log *slog.Logger) (v *viewer, err error) {
 	rim.SetPosition(1.5, 2.5, -2)
 	v.scene.Add(rim)
 
+	shaders.Register(a.Renderer())
 	a.Gls().ClearColor(background.R, background.G, background.B, 1)
 	v.dirty = settleFrames
 	return v, nil
@@ -148,6 +155,11 @@ func (v *viewer) frame(rend *renderer.Renderer, _ time.Duration) {
 		return
 	}
 	v.dirty--
+	if v.model != nil {
+		var proj math32.Matrix4
+		v.cam.ProjMatrix(&proj)
+		v.dims.update(&m, &proj, v.canvas.Get("clientWidth").Float(), v.canvas.Get("clientHeight").Float())
+	}
 	v.app.Gls().Clear(gls.DEPTH_BUFFER_BIT | gls.STENCIL_BUFFER_BIT | gls.COLOR_BUFFER_BIT)
 	if err := rend.Render(v.scene, v.cam); err != nil && !v.renderErr {
 		v.renderErr = true
@@ -190,20 +202,64 @@ func (v *viewer) setVisible(visible bool) {
 
 // clear removes the current model. Call on the loop.
 func (v *viewer) clear() {
-	if v.model != nil {
-		v.scene.Remove(v.model)
-		v.model.DisposeChildren(true)
-		v.model = nil
+	v.removeModel()
+	if v.shadow != nil {
+		v.scene.Remove(v.shadow)
+		v.shadow.Dispose()
+		v.shadow = nil
 	}
+	v.shown = modelKey{}
+	v.dims.clear()
 	v.frames = 0
 	global.Set("vitrineFrames", 0)
 	v.orbit.SetEnabled(camera.OrbitNone)
 }
 
-// show replaces the scene's model with m, centred on the origin, and
-// frames it. textures holds the decoded images by index. Call on the loop.
-func (v *viewer) show(m *glb.Model, textures []*image.RGBA) {
-	v.clear()
+// modelKey identifies what the scene shows: a product and its bounds.
+// Levels of detail of one product share it, so swapping one for another
+// keeps the camera, the shadow and the framing: no visible jump.
+type modelKey struct {
+	sku    string
+	lo, hi [3]float64
+}
+
+// showOptions describe the model handed to show.
+type showOptions struct {
+	sku       string
+	placement string // wire placement kind; decides the ground shadow
+	// boundsMin and boundsMax are the product's bounds from model.meta,
+	// the same for every level; decoded bounds are used when empty.
+	boundsMin, boundsMax [3]float64
+	dims                 wire.Dimensions // the product's real size
+	locale               string          // navigator.language, for the unit
+}
+
+func (v *viewer) removeModel() {
+	if v.model != nil {
+		v.scene.Remove(v.model)
+		v.model.DisposeChildren(true)
+		v.model = nil
+	}
+}
+
+// show puts m in the scene, centred on the origin. A level of the model
+// already shown (same SKU and bounds) replaces it in place; anything else
+// is framed afresh. textures holds the decoded images by index. Call on
+// the loop.
+func (v *viewer) show(m *glb.Model, textures []*image.RGBA, opts showOptions) {
+	lo, hi := opts.boundsMin, opts.boundsMax
+	if !(hi[0] > lo[0] || hi[1] > lo[1] || hi[2] > lo[2]) {
+		for i := range 3 {
+			lo[i], hi[i] = float64(m.BoundsMin[i]), float64(m.BoundsMax[i])
+		}
+	}
+	key := modelKey{sku: opts.sku, lo: lo, hi: hi}
+	swap := v.model != nil && key == v.shown
+	if swap {
+		v.removeModel()
+	} else {
+		v.clear()
+	}
 	node := core.NewNode()
 	mats := make([]material.IMaterial, len(m.Materials))
 	for _, mesh := range m.Meshes {
@@ -222,20 +278,27 @@ func (v *viewer) show(m *glb.Model, textures []*image.RGBA) {
 		}
 		node.Add(graphic.NewMesh(meshGeometry(mesh), mat))
 	}
-	lo, hi := m.BoundsMin, m.BoundsMax
-	centre := [3]float64{float64(lo[0]+hi[0]) / 2, float64(lo[1]+hi[1]) / 2, float64(lo[2]+hi[2]) / 2}
+	centre := [3]float64{(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, (lo[2] + hi[2]) / 2}
 	node.SetPosition(float32(-centre[0]), float32(-centre[1]), float32(-centre[2]))
 	v.scene.Add(node)
 	v.model = node
+	v.shown = key
+	if swap {
+		return
+	}
+	clo := [3]float64{lo[0] - centre[0], lo[1] - centre[1], lo[2] - centre[2]}
+	chi := [3]float64{hi[0] - centre[0], hi[1] - centre[1], hi[2] - centre[2]}
+	v.dims.set(clo, chi, opts.dims, opts.locale)
+	if framing.CastsGroundShadow(opts.placement) {
+		v.shadow = newGroundShadow(clo, chi)
+		v.scene.Add(v.shadow)
+	}
 
 	aspect := 1.0
 	if v.width > 0 && v.height > 0 {
 		aspect = float64(v.width) / float64(v.height)
 	}
-	shot := framing.Frame(
-		[3]float64{float64(lo[0]) - centre[0], float64(lo[1]) - centre[1], float64(lo[2]) - centre[2]},
-		[3]float64{float64(hi[0]) - centre[0], float64(hi[1]) - centre[1], float64(hi[2]) - centre[2]},
-		fovYDeg, math.Max(aspect, 0.75), 1.12)
+	shot := framing.Frame(clo, chi, fovYDeg, math.Max(aspect, 0.75), 1.12)
 	v.cam.SetNear(float32(shot.Near))
 	v.cam.SetFar(float32(shot.Far))
 	v.cam.SetPosition(float32(shot.Position[0]), float32(shot.Position[1]), float32(shot.Position[2]))
@@ -244,6 +307,8 @@ func (v *viewer) show(m *glb.Model, textures []*image.RGBA) {
 	v.orbit.SetTarget(target)
 	v.orbit.MinDistance = float32(shot.MinDistance)
 	v.orbit.MaxDistance = float32(shot.MaxDistance)
+	// Never look from under the floor the shadow lies on.
+	v.orbit.MaxPolarAngle = float32(math.Pi/2 + 0.15)
 	v.orbit.ZoomSpeed = 0.1
 	v.orbit.KeyZoomSpeed = float32(shot.Radius) * 0.3
 	v.orbit.KeyPanSpeed = 10

@@ -3,11 +3,13 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -125,6 +127,15 @@ func TestViewerShowsCatalogAndModel(t *testing.T) {
 		t.Errorf("live region has role=%q aria-live=%q, want status and polite", role, live)
 	}
 	checkDimensions(t, eval(`document.getElementById("product-dims").textContent`), chair.DimensionsM)
+	checkLevels(t, eval(`JSON.stringify(window.vitrineLevels)`))
+	checkOverlay(t, eval, chair.DimensionsM)
+	run("hide the dimensions", chromedp.Click(chromedp.CSS("#dims-toggle")))
+	wait(`getComputedStyle(document.getElementById("dims-overlay")).display === "none" && document.getElementById("dims-toggle").getAttribute("aria-pressed") === "false"`, pageTimeout)
+	run("show the dimensions", chromedp.Click(chromedp.CSS("#dims-toggle")))
+	wait(`getComputedStyle(document.getElementById("dims-overlay")).display !== "none"`, pageTimeout)
+	if opens := eval(`String(window.vitrineModelOpens)`); opens == "0" {
+		t.Errorf("the first visit of the chair opened no model stream")
+	}
 	if h := eval(`document.getElementById("product-name").textContent`); h != chair.Name {
 		t.Errorf("product heading %q, want %q", h, chair.Name)
 	}
@@ -172,13 +183,84 @@ func TestViewerShowsCatalogAndModel(t *testing.T) {
 		t.Errorf("phone layout is %s px wider than the screen", overflow)
 	}
 	shot("07-phone-catalog")
+	// The chair again, on a fresh page: it comes from Cache Storage, and
+	// no model stream is opened.
 	run("phone product", chromedp.Navigate(e.URL("/p/"+chair.SKU)))
 	wait(`document.body.dataset.state === "model-loaded"`, modelTimeout)
 	wait(fmt.Sprintf(`window.vitrineFrames >= %d`, framesWanted), pageTimeout)
+	if opens := eval(`String(window.vitrineModelOpens)`); opens != "0" {
+		t.Errorf("revisiting the chair opened %s model streams; want 0 (served from Cache Storage)", opens)
+	}
+	if status := eval(`document.getElementById("status").textContent`); !strings.Contains(status, "saved on this device") {
+		t.Errorf("revisit announced %q; want it to say the model came from this device", status)
+	}
 	shot("08-phone-product")
+
+	// A third product, on the desktop layout.
+	if third, ok := thirdProduct(products, chair.SKU, small.SKU); ok {
+		run("third product", chromedp.EmulateViewport(browsertest.DefaultWidth, browsertest.DefaultHeight), chromedp.Navigate(e.URL("/p/"+third.SKU)))
+		wait(`document.body.dataset.state === "model-loaded"`, modelTimeout)
+		wait(fmt.Sprintf(`window.vitrineFrames >= %d`, framesWanted), pageTimeout)
+		checkOverlay(t, eval, third.DimensionsM)
+		shot("09-product-" + third.SKU)
+	}
 
 	if ex := b.Exceptions(); len(ex) > 0 {
 		t.Errorf("the page threw %d exceptions: %q", len(ex), ex)
+	}
+}
+
+// checkOverlay asserts the true-size guide labels: width, height and
+// depth in the unit of the page's locale (inches for en-US).
+func checkOverlay(t *testing.T, eval func(string) string, d wire.Dimensions) {
+	t.Helper()
+	locale := eval(`navigator.language`)
+	length := func(m float64) string {
+		if strings.EqualFold(locale, "en-US") {
+			return strconv.FormatFloat(math.Round(m/0.0254*10)/10, 'f', -1, 64) + " in"
+		}
+		return strconv.FormatFloat(math.Round(m*1000)/10, 'f', -1, 64) + " cm"
+	}
+	if display := eval(`getComputedStyle(document.getElementById("dims-overlay")).display`); display == "none" {
+		t.Errorf("the dimensions overlay is not displayed")
+	}
+	for axis, m := range map[string]float64{"w": d.W, "h": d.H, "d": d.D} {
+		got := eval(fmt.Sprintf(`document.getElementById("dims-label-%s").textContent`, axis))
+		if want := length(m); got != want {
+			t.Errorf("overlay label %s reads %q, want %q (locale %s)", axis, got, want, locale)
+		}
+		if x2 := eval(fmt.Sprintf(`document.getElementById("dims-line-%s").getAttribute("x2") || ""`, axis)); x2 == "" {
+			t.Errorf("guide line %s was never projected", axis)
+		}
+	}
+}
+
+// thirdProduct returns a product with a model other than the two given.
+func thirdProduct(products []wire.Product, skip ...string) (wire.Product, bool) {
+	for _, p := range products {
+		if p.ModelBytes > 0 && !slices.Contains(skip, p.SKU) {
+			return p, true
+		}
+	}
+	return wire.Product{}, false
+}
+
+// checkLevels asserts the order levels of detail appeared in: each finer
+// than the one before (coarse first), ending with the full model, level 0.
+func checkLevels(t *testing.T, levelsJSON string) {
+	t.Helper()
+	var levels []int
+	if err := json.Unmarshal([]byte(levelsJSON), &levels); err != nil || len(levels) == 0 {
+		t.Errorf("window.vitrineLevels = %s: want the levels shown, coarse first", levelsJSON)
+		return
+	}
+	for i := 1; i < len(levels); i++ {
+		if levels[i] >= levels[i-1] {
+			t.Errorf("levels shown in order %v: level %d followed %d, want coarse before fine", levels, levels[i], levels[i-1])
+		}
+	}
+	if last := levels[len(levels)-1]; last != 0 {
+		t.Errorf("levels shown %v end with %d, want the full model 0", levels, last)
 	}
 }
 
@@ -229,12 +311,17 @@ func centimetresText(d wire.Dimensions) string {
 
 var numberRE = regexp.MustCompile(`\d+(?:\.\d+)?`)
 
-// checkDimensions parses "W × H × D cm" and compares it with the
-// catalog's metres.
+// checkDimensions parses "W × H × D cm" (or "… in", the page's unit for
+// an en-US browser) and compares it with the catalog's metres.
 func checkDimensions(t *testing.T, text string, want wire.Dimensions) {
 	t.Helper()
-	if !strings.HasSuffix(strings.TrimSpace(text), "cm") {
-		t.Errorf("dimensions %q are not in cm", text)
+	scale, tolerance := 100.0, 0.051
+	switch {
+	case strings.HasSuffix(strings.TrimSpace(text), "cm"):
+	case strings.HasSuffix(strings.TrimSpace(text), "in"):
+		scale, tolerance = 100/2.54, 0.051
+	default:
+		t.Errorf("dimensions %q are neither in cm nor in inches", text)
 		return
 	}
 	nums := numberRE.FindAllString(text, -1)
@@ -244,7 +331,7 @@ func checkDimensions(t *testing.T, text string, want wire.Dimensions) {
 	}
 	for i, wantM := range []float64{want.W, want.H, want.D} {
 		got, _ := strconv.ParseFloat(nums[i], 64)
-		if math.Abs(got-wantM*100) > 0.051 {
+		if math.Abs(got-wantM*scale) > tolerance {
 			t.Errorf("dimensions %q: value %d is %v cm, catalog says %v m", text, i, got, wantM)
 		}
 	}

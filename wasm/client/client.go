@@ -24,6 +24,10 @@ import (
 // before its reply arrived.
 var ErrDisconnected = errors.New("client: connection lost")
 
+// ErrStopped is returned by Open when ModelRequest.StopAfterMeta asked to
+// stop; the Model then carries the meta and a Partial to resume from.
+var ErrStopped = errors.New("client: model stream stopped after model.meta")
+
 // Frame is one WebSocket message: a JSON text frame or a binary frame.
 type Frame struct {
 	Binary bool
@@ -93,6 +97,7 @@ type Client struct {
 	calls   map[string]chan result
 	models  map[string]*modelCall // by request id
 	streams map[uint32]*modelCall // by stream id, once model.meta arrived
+	cancels map[string]*modelCall // stopped streams, by the model.cancel's request id
 	session string
 }
 
@@ -107,7 +112,35 @@ type modelCall struct {
 	stream   uint32
 	meta     wire.ModelMeta // as announced, kept after the assembler resets
 	progress func(held, total int64)
+	stop     func(wire.ModelMeta) bool
 	done     chan modelResult
+	// finished is set once done has its result; a stopped call then keeps
+	// draining its stream into partial until the server confirms the
+	// cancel.
+	finished bool
+	partial  *Partial
+}
+
+// Partial is what a stopped model stream left: the chunks that arrived
+// before the server confirmed the cancel (or the whole model, when it
+// finished first). Pass it as ModelRequest.Resume to continue.
+type Partial struct {
+	asm      *stream.Assembler
+	sku      string
+	lod      int
+	drained  chan struct{} // closed once no chunk of the stream can arrive
+	isClosed bool
+	data     []byte // the verified model, when its stream finished while draining
+	meta     wire.ModelMeta
+}
+
+// markDrained closes drained once. The client's mu must be held.
+func (p *Partial) markDrained() {
+	if !p.isClosed {
+		p.isClosed = true
+		p.asm.Interrupt()
+		close(p.drained)
+	}
 }
 
 type modelResult struct {
@@ -134,6 +167,7 @@ func New(opts Options) *Client {
 		calls:   make(map[string]chan result),
 		models:  make(map[string]*modelCall),
 		streams: make(map[uint32]*modelCall),
+		cancels: make(map[string]*modelCall),
 	}
 }
 
@@ -250,8 +284,15 @@ func (c *Client) lost(conn Conn) {
 	}
 	for id, mc := range c.models {
 		mc.asm.Interrupt()
-		mc.done <- modelResult{err: ErrDisconnected}
+		if !mc.finished {
+			mc.finished = true
+			mc.done <- modelResult{err: ErrDisconnected}
+		}
 		delete(c.models, id)
+	}
+	for id, mc := range c.cancels {
+		mc.partial.markDrained()
+		delete(c.cancels, id)
 	}
 	clear(c.streams)
 }
@@ -265,18 +306,30 @@ func (c *Client) readLoop(ctx context.Context, conn Conn) error {
 		if f.Binary {
 			c.handleBinary(ctx, conn, f.Data)
 		} else {
-			c.handleText(f.Data)
+			c.handleText(ctx, conn, f.Data)
 		}
 	}
 }
 
-func (c *Client) handleText(data []byte) {
+func (c *Client) handleText(ctx context.Context, conn Conn, data []byte) {
 	env, werr := wire.DecodeEnvelope(data)
 	if werr != nil {
 		c.log.Warn("vitrine: unreadable text frame", "err", werr)
 		return
 	}
 	c.mu.Lock()
+	if mc, ok := c.cancels[env.ID]; ok && env.ID != "" {
+		// The answer to a stopped stream's model.cancel (or an error when
+		// the stream had already ended): nothing of it follows.
+		delete(c.cancels, env.ID)
+		if c.streams[mc.stream] == mc {
+			delete(c.streams, mc.stream)
+		}
+		delete(c.models, mc.id)
+		mc.partial.markDrained()
+		c.mu.Unlock()
+		return
+	}
 	if ch, ok := c.calls[env.ID]; ok && env.ID != "" {
 		delete(c.calls, env.ID)
 		c.mu.Unlock()
@@ -289,7 +342,7 @@ func (c *Client) handleText(data []byte) {
 		c.log.Debug("vitrine: unsolicited message", "type", env.Type, "id", env.ID)
 		return
 	}
-	var progress func()
+	var progress, stop func()
 	switch env.Type {
 	case wire.TypeModelMeta:
 		var meta wire.ModelMeta
@@ -306,6 +359,19 @@ func (c *Client) handleText(data []byte) {
 		c.streams[meta.Stream] = mc
 		held, total := mc.asm.Received()
 		progress = func() { mc.report(held, total) }
+		if mc.stop != nil && mc.stop(meta) {
+			// Stop: answer the caller now, keep taking the chunks already
+			// on their way until the server confirms the cancel.
+			mc.partial = &Partial{asm: mc.asm, sku: meta.SKU, lod: meta.LOD, drained: make(chan struct{})}
+			mc.finished = true
+			mc.done <- modelResult{err: ErrStopped}
+			c.nextID++
+			cancelID := strconv.FormatUint(c.nextID, 10)
+			c.cancels[cancelID] = mc
+			streamID := meta.Stream
+			progress = nil
+			stop = func() { c.sendCancel(ctx, conn, cancelID, streamID) }
+		}
 	case wire.TypeModelDone:
 		var done wire.ModelDone
 		if werr := wire.DecodeBody(env, &done); werr != nil {
@@ -313,6 +379,9 @@ func (c *Client) handleText(data []byte) {
 			break
 		}
 		data, err := mc.asm.Done(done)
+		if mc.partial != nil && err == nil {
+			mc.partial.data, mc.partial.meta = data, mc.meta
+		}
 		c.finishLocked(mc, data, err)
 	case wire.TypeError:
 		c.finishLocked(mc, nil, replyError(env))
@@ -322,6 +391,9 @@ func (c *Client) handleText(data []byte) {
 	c.mu.Unlock()
 	if progress != nil {
 		progress()
+	}
+	if stop != nil {
+		stop()
 	}
 }
 
@@ -341,9 +413,16 @@ func (c *Client) handleBinary(ctx context.Context, conn Conn, data []byte) {
 	err := mc.asm.Add(h, payload)
 	held, total := mc.asm.Received()
 	if err != nil {
+		if mc.partial != nil {
+			// A draining stream went wrong: resume from scratch.
+			mc.asm.Discard()
+		}
 		c.finishLocked(mc, nil, err)
 	}
 	c.mu.Unlock()
+	if mc.partial != nil {
+		return // the cancel is already on its way; no progress for a stopped call
+	}
 	if err != nil {
 		c.cancelStream(ctx, conn, h.Stream)
 		return
@@ -357,13 +436,29 @@ func (mc *modelCall) report(held, total int64) {
 	}
 }
 
-// finishLocked ends a model call with its result. c.mu must be held.
+// finishLocked ends a model call with its result (a stopped call has
+// had its result already). c.mu must be held.
 func (c *Client) finishLocked(mc *modelCall, data []byte, err error) {
 	delete(c.models, mc.id)
-	if mc.stream != 0 {
+	if mc.stream != 0 && c.streams[mc.stream] == mc {
 		delete(c.streams, mc.stream)
 	}
-	mc.done <- modelResult{data: data, err: err}
+	if !mc.finished {
+		mc.finished = true
+		mc.done <- modelResult{data: data, err: err}
+	}
+}
+
+// sendCancel sends model.cancel for streamID with request id id.
+func (c *Client) sendCancel(ctx context.Context, conn Conn, id string, streamID uint32) {
+	frame, err := wire.Encode(wire.TypeModelCancel, id, wire.ModelCancel{Stream: streamID})
+	if err == nil {
+		err = conn.Send(ctx, Frame{Data: frame})
+	}
+	if err != nil {
+		// The connection is going: lost() will mark the partial drained.
+		c.log.Debug("vitrine: model.cancel not sent", "stream", streamID, "err", err)
+	}
 }
 
 // cancelStream asks the server to stop a stream, without waiting.
@@ -492,32 +587,70 @@ func (c *Client) CatalogGet(ctx context.Context, sku string) (wire.Product, erro
 type Model struct {
 	Meta wire.ModelMeta
 	Data []byte
+	// Partial is set when Open returned ErrStopped.
+	Partial *Partial
 }
 
-// OpenModel streams the model of sku and returns it once its size and
-// SHA-256 are verified. progress, when set, is called with the bytes held
-// and the total after model.meta and after every chunk, from the client's
-// read goroutine (it must not block). If the connection drops mid-stream,
-// OpenModel resumes on the next connection from the first missing chunk.
-// Cancelling ctx cancels the stream on the server.
+// ModelRequest asks Open for one level of detail of a product's model.
+type ModelRequest struct {
+	SKU string
+	LOD int // 0 is the full model; higher levels are coarser
+	// Resume continues a stream stopped earlier for the same SKU and
+	// level, keeping the chunks it received.
+	Resume *Partial
+	// StopAfterMeta, when set, is called with the model.meta (on the
+	// client's read goroutine; it must not block). Returning true stops
+	// the stream: Open returns ErrStopped with the meta and a Partial, and
+	// the chunks already sent are kept for a later Resume.
+	StopAfterMeta func(wire.ModelMeta) bool
+	// Progress, when set, is called with the bytes held and the level's
+	// total after model.meta and after every chunk, from the client's read
+	// goroutine (it must not block).
+	Progress func(held, total int64)
+}
+
+// OpenModel streams the full-detail model of sku; see Open.
 func (c *Client) OpenModel(ctx context.Context, sku string, progress func(held, total int64)) (Model, error) {
+	return c.Open(ctx, ModelRequest{SKU: sku, Progress: progress})
+}
+
+// Open streams one level of a model and returns it once its size and
+// SHA-256 are verified. If the connection drops mid-stream, Open resumes on
+// the next connection from the first missing chunk. Cancelling ctx cancels
+// the stream on the server.
+func (c *Client) Open(ctx context.Context, req ModelRequest) (Model, error) {
+	sku := req.SKU
 	asm := stream.New(c.opts.MaxModelBytes)
+	if p := req.Resume; p != nil && p.sku == sku && p.lod == req.LOD {
+		select {
+		case <-p.drained:
+		case <-ctx.Done():
+			return Model{}, fmt.Errorf("client: model %s: %w", sku, ctx.Err())
+		}
+		c.mu.Lock()
+		data, meta := p.data, p.meta
+		c.mu.Unlock()
+		if data != nil {
+			return Model{Meta: meta, Data: data}, nil
+		}
+		asm = p.asm
+	}
 	for {
 		conn, err := c.waitReady(ctx)
 		if err != nil {
 			return Model{}, fmt.Errorf("client: model %s: %w", sku, err)
 		}
-		req := wire.ModelOpen{SKU: sku}
+		open := wire.ModelOpen{SKU: sku, LOD: req.LOD}
 		if next := asm.NextChunk(); next > 0 {
-			req.Version = asm.Meta().Version
-			req.FromChunk = next
+			open.Version = asm.Meta().Version
+			open.FromChunk = next
 		}
 		id := c.newID()
-		frame, err := wire.Encode(wire.TypeModelOpen, id, req)
+		frame, err := wire.Encode(wire.TypeModelOpen, id, open)
 		if err != nil {
 			return Model{}, fmt.Errorf("client: %w", err)
 		}
-		mc := &modelCall{id: id, asm: asm, progress: progress, done: make(chan modelResult, 1)}
+		mc := &modelCall{id: id, asm: asm, progress: req.Progress, stop: req.StopAfterMeta, done: make(chan modelResult, 1)}
 		c.mu.Lock()
 		c.models[id] = mc
 		c.mu.Unlock()
@@ -538,7 +671,7 @@ func (c *Client) OpenModel(ctx context.Context, sku string, progress func(held, 
 			_, running := c.models[id]
 			if running {
 				delete(c.models, id)
-				if mc.stream != 0 {
+				if mc.stream != 0 && c.streams[mc.stream] == mc {
 					delete(c.streams, mc.stream)
 				}
 			}
@@ -547,6 +680,12 @@ func (c *Client) OpenModel(ctx context.Context, sku string, progress func(held, 
 				c.cancelStream(context.Background(), conn, mc.stream)
 			}
 			return Model{}, fmt.Errorf("client: model %s: %w", sku, ctx.Err())
+		}
+		if errors.Is(res.err, ErrStopped) {
+			c.mu.Lock()
+			m := Model{Meta: mc.meta, Partial: mc.partial}
+			c.mu.Unlock()
+			return m, ErrStopped
 		}
 		if errors.Is(res.err, ErrDisconnected) {
 			continue

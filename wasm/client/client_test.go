@@ -160,6 +160,7 @@ func (s *fakeServer) serve(conn *pipeConn, connNo int) {
 			s.mu.Lock()
 			s.cancels = append(s.cancels, req)
 			s.mu.Unlock()
+			s.send(conn, wire.TypeModelCancel, env.ID, req)
 		}
 	}
 }

@@ -136,3 +136,36 @@ func Percent(done, total int64) string {
 	p = max(0, min(100, p))
 	return strconv.FormatInt(p, 10) + "%"
 }
+
+// Inches writes a length given in metres as inches with one decimal and
+// without a trailing ".0": 0.45 → "17.7", 0.0254 → "1".
+func Inches(metres float64) string {
+	if math.IsNaN(metres) || math.IsInf(metres, 0) || metres < 0 {
+		metres = 0
+	}
+	in := math.Round(metres/0.0254*10) / 10
+	return strconv.FormatFloat(in, 'f', -1, 64)
+}
+
+// UsesInches reports whether a BCP 47 locale (navigator.language) writes
+// lengths in inches: United States English.
+func UsesInches(locale string) bool {
+	return strings.EqualFold(strings.ReplaceAll(strings.TrimSpace(locale), "_", "-"), "en-US")
+}
+
+// DimensionsFor writes width × height × depth in the locale's unit:
+// "17.7 × 31.5 × 20.5 in" for en-US, Dimensions otherwise.
+func DimensionsFor(d wire.Dimensions, locale string) string {
+	if !UsesInches(locale) {
+		return Dimensions(d)
+	}
+	return Inches(d.W) + " × " + Inches(d.H) + " × " + Inches(d.D) + " in"
+}
+
+// Length writes one length in the locale's unit: "45 cm" or "17.7 in".
+func Length(metres float64, locale string) string {
+	if UsesInches(locale) {
+		return Inches(metres) + " in"
+	}
+	return Centimetres(metres) + " cm"
+}

@@ -184,6 +184,10 @@ func (a *Assembler) Done(done wire.ModelDone) ([]byte, error) {
 // while keeping the chunks held, so a later Begin may resume it.
 func (a *Assembler) Interrupt() { a.active = false }
 
+// Discard drops every chunk held and ends the stream, so the next Begin
+// starts from chunk 0.
+func (a *Assembler) Discard() { a.reset() }
+
 // Active reports whether a stream is in progress.
 func (a *Assembler) Active() bool { return a.active }
 
