@@ -126,6 +126,7 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.WebSocket != nil {
 		mux.Handle("GET /ws", cfg.WebSocket)
 	}
+	handle("POST /api/v1/place/measure", "place_measure", s.placeMeasure)
 	handle("GET /api/v1/products", "products", s.merchant(s.listProducts))
 	handle("POST /api/v1/products", "products", s.merchant(s.createProduct))
 	handle("GET /api/v1/products/{sku}", "product", s.merchant(s.owned(s.getProduct)))

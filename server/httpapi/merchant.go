@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"os"
 	"strings"
@@ -332,7 +333,7 @@ func (s *server) readBody(w http.ResponseWriter, r *http.Request, limit int64, w
 }
 
 func (s *server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) *wire.Error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
 		return wire.Errorf(wire.CodeUnsupportedMedia, "send the metadata as application/json, not %s", ct)
 	}
 	data, e := s.readBody(w, r, s.cfg.MaxJSONBytes, "metadata")
@@ -351,6 +352,15 @@ func (s *server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) *wire
 		return wire.Errorf(wire.CodeBadJSON, "the metadata must be one JSON object")
 	}
 	return nil
+}
+
+// isJSON reports whether a Content-Type header is absent or JSON.
+func isJSON(contentType string) bool {
+	if contentType == "" {
+		return true
+	}
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mediaType == "application/json"
 }
 
 func statusFor(e *wire.Error) int {

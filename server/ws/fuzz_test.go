@@ -65,7 +65,8 @@ func (h *dispatchHarness) dispatch(t *testing.T, frame []byte) wire.Envelope {
 		t.Fatalf("reply %q to %q holds more than one message", r.frame, frame)
 	}
 	switch reply.Type {
-	case wire.TypeHello, wire.TypeCatalogList, wire.TypeCatalogGet, wire.TypeModelMeta, wire.TypeModelCancel:
+	case wire.TypeHello, wire.TypeCatalogList, wire.TypeCatalogGet, wire.TypeModelMeta, wire.TypeModelCancel,
+		wire.TypePlaceMeasure, wire.TypePlaceFit, wire.TypePlacePose, wire.TypePlaceTryOn:
 	case wire.TypeError:
 		var werr wire.Error
 		if err := json.Unmarshal(reply.Body, &werr); err != nil || werr.Code == "" || werr.Message == "" {

@@ -59,26 +59,17 @@ func (s *session) dispatch(ctx context.Context, data []byte) reply {
 		return reply{frame: s.errorFrame(env.ID, werr)}
 	}
 	s.hub.metrics.messages.WithLabelValues(messageLabel(env.Type)).Inc()
-	switch env.Type {
-	case wire.TypeHello:
+	if env.Type == wire.TypeHello {
 		return s.hello(env)
-	case wire.TypeCatalogList, wire.TypeCatalogGet, wire.TypeModelOpen, wire.TypeModelCancel:
-		if !s.greeted {
-			return reply{frame: s.errorFrame(env.ID, wire.Errorf(wire.CodeBadRequest, "send hello first"))}
-		}
-	default:
+	}
+	h, ok := routes[env.Type]
+	if !ok {
 		return reply{frame: s.errorFrame(env.ID, wire.Errorf(wire.CodeUnknownType, "message type %q is not part of protocol version %d", env.Type, wire.Version))}
 	}
-	switch env.Type {
-	case wire.TypeCatalogList:
-		return s.catalogList(ctx, env)
-	case wire.TypeCatalogGet:
-		return s.catalogGet(ctx, env)
-	case wire.TypeModelOpen:
-		return s.modelOpen(ctx, env)
-	default: // wire.TypeModelCancel
-		return s.modelCancel(ctx, env)
+	if !s.greeted {
+		return reply{frame: s.errorFrame(env.ID, wire.Errorf(wire.CodeBadRequest, "send hello first"))}
 	}
+	return h(s, ctx, env)
 }
 
 // binary answers a binary frame from the client: version 1 has no uploads.
@@ -273,8 +264,7 @@ func invalidSKU() *wire.Error {
 
 // messageLabel bounds the metric label to the known message types.
 func messageLabel(typ string) string {
-	switch typ {
-	case wire.TypeHello, wire.TypeCatalogList, wire.TypeCatalogGet, wire.TypeModelOpen, wire.TypeModelCancel:
+	if _, known := routes[typ]; known || typ == wire.TypeHello {
 		return typ
 	}
 	return "unknown"
