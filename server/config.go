@@ -27,6 +27,10 @@ type serveConfig struct {
 	RefreshInterval    time.Duration
 	ShutdownTimeout    time.Duration
 	UploadTimeout      time.Duration
+	WALDir             string
+	SignalsKey         string
+	SignalsRetention   time.Duration
+	SignalsEraseDelay  time.Duration
 	LogLevel           slog.Level
 	LogFormat          string
 }
@@ -60,6 +64,10 @@ func parseServeFlags(args []string, lookupEnv func(string) (string, bool), stder
 	fs.DurationVar(&cfg.RefreshInterval, "refresh", 5*time.Second, "how often to pick up catalog changes made by other servers on the same store")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to drain sessions and requests on SIGINT/SIGTERM")
 	fs.DurationVar(&cfg.UploadTimeout, "upload-timeout", 5*time.Minute, "longest time to read one request, uploads included")
+	fs.StringVar(&cfg.WALDir, "wal-dir", "./wal", "local folder of the interaction-signal write-ahead log (one per server; shipped to the blob store)")
+	fs.StringVar(&cfg.SignalsKey, "signals-key", "", "secret that keys session pseudonyms in the signal log; replicas sharing a store must share it (default: a random key kept in -wal-dir)")
+	fs.DurationVar(&cfg.SignalsRetention, "signals-retention", 90*24*time.Hour, "how long stored interaction events are kept")
+	fs.DurationVar(&cfg.SignalsEraseDelay, "signals-erase-delay", time.Hour, "longest time from privacy.erase until no stored object holds the erased events")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "text or json")
 	fs.Usage = func() {
@@ -98,6 +106,9 @@ func parseServeFlags(args []string, lookupEnv func(string) (string, bool), stder
 	}
 	if cfg.MaxModelBytes <= 0 || cfg.MaxImageBytes <= 0 {
 		return cfg, errors.New("-max-model-bytes and -max-image-bytes must be positive")
+	}
+	if cfg.SignalsRetention < time.Hour || cfg.SignalsEraseDelay < time.Second {
+		return cfg, errors.New("-signals-retention must be at least 1h and -signals-erase-delay at least 1s")
 	}
 	if cfg.RefreshInterval < 100*time.Millisecond {
 		return cfg, errors.New("-refresh must be at least 100ms")

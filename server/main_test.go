@@ -88,7 +88,7 @@ func startServer(t *testing.T, env []string, args ...string) *proc {
 	if err := os.WriteFile(filepath.Join(web, "index.html"), []byte("<!doctype html><title>Vitrine</title>"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	full := append([]string{"serve", "-addr", addr, "-web", web, "-merchant-tokens", "m1=" + testToken, "-log-format", "json"}, args...)
+	full := append([]string{"serve", "-addr", addr, "-web", web, "-wal-dir", t.TempDir(), "-merchant-tokens", "m1=" + testToken, "-log-format", "json"}, args...)
 	cmd := exec.Command(os.Args[0], full...)
 	cmd.Env = append(append(os.Environ(), runMainEnv+"=1"), env...)
 	p := &proc{t: t, cmd: cmd, base: "http://" + addr, logs: &syncBuffer{}, done: make(chan error, 1)}

@@ -19,7 +19,9 @@ import (
 	"github.com/vitrine-shop/vitrine/server/blob/s3store"
 	"github.com/vitrine-shop/vitrine/server/catalog"
 	"github.com/vitrine-shop/vitrine/server/httpapi"
+	"github.com/vitrine-shop/vitrine/server/recs"
 	"github.com/vitrine-shop/vitrine/server/seed"
+	"github.com/vitrine-shop/vitrine/server/signals"
 	"github.com/vitrine-shop/vitrine/server/ws"
 )
 
@@ -61,7 +63,27 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	hub, err := ws.NewHub(ws.Config{Catalog: cat, Blobs: store, Logger: log, Registerer: reg})
+
+	var key []byte
+	if cfg.SignalsKey != "" {
+		key = []byte(cfg.SignalsKey)
+	}
+	sig, err := signals.Open(ctx, signals.Options{Dir: cfg.WALDir, Store: store, PseudonymKey: key,
+		Retention: cfg.SignalsRetention, EraseDelay: cfg.SignalsEraseDelay, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		closing, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := sig.Close(closing); err != nil {
+			log.Error("vitrine: closing the signal log", "err", err)
+		}
+	}()
+	registerSignalMetrics(reg, sig)
+	recommender := recs.New(recs.Options{})
+
+	hub, err := ws.NewHub(ws.Config{Catalog: cat, Blobs: store, Logger: log, Registerer: reg, Signals: sig, Recs: recommender})
 	if err != nil {
 		return err
 	}
@@ -87,6 +109,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBackground()
 	go cat.Follow(bg, cfg.RefreshInterval)
+	go feedRecommender(bg, cat, recommender, cfg.RefreshInterval)
 	go func() {
 		if n, err := cat.SweepOrphans(bg, orphanMinAge); err != nil && bg.Err() == nil {
 			log.Warn("vitrine: orphan sweep failed", "err", err)
@@ -148,4 +171,43 @@ func openStore(ctx context.Context, cfg serveConfig) (blob.Store, string, error)
 		return nil, "", err
 	}
 	return st, cfg.DataDir, nil
+}
+
+// feedRecommender keeps the recommender's view of the catalog current:
+// at start and whenever the catalog changes.
+func feedRecommender(ctx context.Context, cat *catalog.Catalog, rec *recs.Engine, interval time.Duration) {
+	seen := uint64(0)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if gen := cat.Generation(); gen != seen {
+			seen = gen
+			page, err := cat.List(ctx, catalog.Query{ReadyOnly: true, Limit: 1 << 30})
+			if err == nil {
+				items := make([]recs.Item, 0, len(page.Products))
+				for _, p := range page.Products {
+					items = append(items, recs.Item{SKU: p.SKU, Name: p.Name, Category: p.Category, Merchant: p.Merchant})
+				}
+				rec.SetCatalog(items)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// registerSignalMetrics exports the signal log's queues and counters.
+func registerSignalMetrics(reg prometheus.Registerer, sig *signals.Log) {
+	gauge := func(name, help string, f func(signals.Stats) float64) {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return f(sig.Stats()) }))
+	}
+	gauge("vitrine_signals_queued_batches", "Signal batches waiting for the log writer.", func(s signals.Stats) float64 { return float64(s.QueuedBatches) })
+	gauge("vitrine_signals_closed_segments", "Closed log segments waiting to be shipped.", func(s signals.Stats) float64 { return float64(s.ClosedSegments) })
+	gauge("vitrine_signals_stored_events", "Events stored since start.", func(s signals.Stats) float64 { return float64(s.StoredEvents) })
+	gauge("vitrine_signals_duplicate_events", "Retried events recognised and not stored again.", func(s signals.Stats) float64 { return float64(s.DuplicateEvents) })
+	gauge("vitrine_signals_ship_errors", "Failed attempts to ship a segment to the blob store.", func(s signals.Stats) float64 { return float64(s.ShipErrors) })
+	gauge("vitrine_signals_pending_erasures", "Erasures not yet applied to every stored object.", func(s signals.Stats) float64 { return float64(s.PendingErasures) })
 }

@@ -12,6 +12,10 @@
 //     with binary chunk frames, model.cancel, error. Levels of detail
 //     (model.open "lod", model.meta "lod" and "lods") were added as optional
 //     fields without a version change: old clients get level 0.
+//     place.measure/fit/pose/tryon (sizing), signal/signal.ack, recs.get/
+//     recs.results, privacy.export, privacy.erase and consent.update were
+//     added as new message types, which older servers answer with
+//     unknown_type.
 package wire
 
 // Version is the protocol version spoken by this package. It is an integer

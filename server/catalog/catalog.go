@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vitrine-shop/vitrine/server/blob"
@@ -51,6 +52,7 @@ type Catalog struct {
 	writeMu sync.Mutex // serialises read-modify-write of manifests
 	mu      sync.RWMutex
 	bySKU   map[string]*entry
+	gen     atomic.Uint64 // bumped on every change to bySKU
 }
 
 type entry struct {
@@ -119,6 +121,7 @@ func (c *Catalog) Refresh(ctx context.Context) error {
 		c.mu.Lock()
 		if cur := c.bySKU[sku]; cur == nil || cur.product.Version <= p.Version {
 			c.bySKU[sku] = &entry{product: p, stamp: stampOf(info2)}
+			c.gen.Add(1)
 		}
 		c.mu.Unlock()
 	}
@@ -126,6 +129,7 @@ func (c *Catalog) Refresh(ctx context.Context) error {
 	for sku := range c.bySKU {
 		if !seen[sku] {
 			delete(c.bySKU, sku)
+			c.gen.Add(1)
 		}
 	}
 	c.mu.Unlock()
@@ -192,6 +196,7 @@ func (c *Catalog) write(ctx context.Context, p Product) error {
 	}
 	c.mu.Lock()
 	c.bySKU[p.SKU] = &entry{product: p, stamp: stamp}
+	c.gen.Add(1)
 	c.mu.Unlock()
 	return nil
 }
@@ -215,6 +220,7 @@ func (c *Catalog) Get(ctx context.Context, sku string) (Product, error) {
 	c.mu.Lock()
 	if c.bySKU[sku] == nil {
 		c.bySKU[sku] = &entry{product: p, stamp: stampOf(info)}
+		c.gen.Add(1)
 	}
 	c.mu.Unlock()
 	return clone(p), nil
@@ -319,6 +325,7 @@ func (c *Catalog) Delete(ctx context.Context, sku string) error {
 	}
 	c.mu.Lock()
 	delete(c.bySKU, sku)
+	c.gen.Add(1)
 	c.mu.Unlock()
 	infos, err := c.store.List(ctx, ProductPrefix(sku))
 	if err != nil {
@@ -385,6 +392,10 @@ func (c *Catalog) List(_ context.Context, q Query) (Page, error) {
 	}
 	return page, nil
 }
+
+// Generation changes whenever the set of products or any product
+// changes, so followers can tell when to rebuild what they derive from it.
+func (c *Catalog) Generation() uint64 { return c.gen.Load() }
 
 // Len is the number of products held.
 func (c *Catalog) Len() int {

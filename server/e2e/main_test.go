@@ -146,7 +146,7 @@ func start() (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server log: %w", err)
 	}
-	proc = exec.Command(bin, "serve", "-addr", addr, "-data", e.DataDir, "-web", e.WebDir)
+	proc = exec.Command(bin, "serve", "-addr", addr, "-data", e.DataDir, "-wal-dir", e.DataDir+"-wal", "-web", e.WebDir)
 	proc.Stdout, proc.Stderr = logFile, logFile
 	proc.Dir = workDir
 	if err := proc.Start(); err != nil {

@@ -90,12 +90,20 @@ type Config struct {
 	// Now is the clock for session expiry and rate limiting; nil means
 	// time.Now. Socket deadlines always use the real clock.
 	Now func() time.Time
+	// Signals is the durable event log behind signal and privacy.*; nil
+	// answers those with unavailable.
+	Signals Signals
+	// Recs answers recs.get and learns from acknowledged signals; nil
+	// answers recs.get with unavailable.
+	Recs Recommender
 }
 
 // Hub serves vitrine.v1 WebSocket sessions. It owns the set of live
 // connections and the remembered-session table; create it with NewHub and
 // mount it on GET /ws.
 type Hub struct {
+	signals     Signals
+	recs        Recommender
 	catalog     Catalog
 	blobs       Blobs
 	log         *slog.Logger
@@ -147,6 +155,8 @@ func NewHub(cfg Config) (*Hub, error) {
 		return nil, fmt.Errorf("ws: new hub: %w", err)
 	}
 	h := &Hub{
+		signals:     cfg.Signals,
+		recs:        cfg.Recs,
 		catalog:     cfg.Catalog,
 		blobs:       cfg.Blobs,
 		log:         cfg.Logger,

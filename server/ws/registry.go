@@ -17,6 +17,7 @@ const sessionIDBytes = 32
 type rememberedSession struct {
 	id       string
 	consent  string
+	userID   string
 	lastUsed time.Time
 }
 
@@ -78,6 +79,17 @@ func (r *registry) create(consent string) (rememberedSession, error) {
 	}
 	r.byID[rs.id] = r.lru.PushFront(rs)
 	return *rs, nil
+}
+
+// update records a session's new consent and merchant user id, so a
+// resumed session keeps them.
+func (r *registry) update(id, consent, userID string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if el, ok := r.byID[id]; ok {
+		rs := el.Value.(*rememberedSession)
+		rs.consent, rs.userID = consent, userID
+	}
 }
 
 // touch marks a session used now, if it is still remembered.

@@ -32,6 +32,7 @@ type session struct {
 	greeted    bool
 	id         string
 	consent    string
+	userID     string // the merchant's id for a signed-in shopper; only at personalisation
 	nextStream uint32
 
 	mu      sync.Mutex
@@ -128,7 +129,10 @@ func (s *session) hello(env wire.Envelope) reply {
 	if s.greeted && s.id != remembered.id {
 		s.hub.sessions.touch(s.id)
 	}
-	s.greeted, s.id, s.consent = true, remembered.id, remembered.consent
+	s.greeted, s.id, s.consent, s.userID = true, remembered.id, remembered.consent, remembered.userID
+	if s.consent != wire.ConsentPersonalisation {
+		s.userID = ""
+	}
 	s.log.Debug("ws: hello", "session", sessionTag(s.id), "resumed", resumed, "consent", s.consent, "client", truncate(body.Client, 64))
 	return reply{frame: s.encode(wire.TypeHello, env.ID, wire.HelloReply{
 		Version: wire.Version,
