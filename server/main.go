@@ -2,6 +2,7 @@
 //
 //	vitrine [serve] [flags]      serve the viewer, the API and /ws
 //	vitrine asset check FILE     validate a .glb, .gltf or .zip as an upload would be
+//	vitrine eval recs            offline evaluation of the recommenders
 //
 // Every serve flag has a VITRINE_* environment equivalent (-s3-endpoint is
 // VITRINE_S3_ENDPOINT); a flag given on the command line wins.
@@ -35,6 +36,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serveCommand(args, stderr)
 	case "asset":
 		return assetCommand(args, stdout, stderr)
+	case "eval":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return evalCommand(ctx, args, stdout, stderr)
 	case "help":
 		usage(stdout)
 		return 0
@@ -50,6 +55,7 @@ func usage(w io.Writer) {
   vitrine [serve] [flags]      serve the viewer, the HTTP API and the vitrine.v1 WebSocket
   vitrine asset check FILE     validate a .glb, .gltf (resources beside it) or .zip upload;
                                exit 0 valid, 1 invalid, 2 unusable arguments
+  vitrine eval recs [flags]    offline HitRate@10, NDCG@10, coverage and diversity of the recommenders
 run "vitrine serve -h" for the server's flags and their VITRINE_* environment variables.
 `)
 }

@@ -518,3 +518,20 @@ func TestReadmeCurlExamples(t *testing.T) {
 		}
 	}
 }
+
+func TestEvalRecsCommand(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"eval", "recs", "-products", "200", "-sessions", "300"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, &stderr)
+	}
+	for _, want := range []string{"HitRate@10", "NDCG@10", "blend", "popular"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, &stdout)
+		}
+	}
+	for _, args := range [][]string{{"eval"}, {"eval", "nope"}, {"eval", "recs", "-products", "1"}} {
+		if code := run(args, io.Discard, io.Discard); code != 2 {
+			t.Errorf("vitrine %v exited %d; want 2", args, code)
+		}
+	}
+}
