@@ -9,8 +9,10 @@ ADDR ?= :8080
 # The demo merchant token README's curl examples use; set your own in production.
 MERCHANT_TOKENS ?= demo=demo-token-change-me
 FUZZTIME ?= 10s
+VALIDATOR_VERSION := 2.0.0-dev.3.10
+VALIDATOR := $(CURDIR)/.cache/gltf-validator/node_modules/gltf-validator/package.json
 
-.PHONY: all run build wasm test check unit wasm-test fuzz e2e bench minio generate clean
+.PHONY: all run build wasm test check unit wasm-test fuzz e2e bench bench-assets bench-signals bench-placement minio validator generate clean
 
 all: build wasm
 
@@ -33,9 +35,15 @@ $(MINIO_BIN):
 	mkdir -p $(MINIO_DIR)
 	GOBIN=$(MINIO_DIR) GOFLAGS=-buildvcs=false $(GO) install github.com/minio/minio@$(MINIO_VERSION)
 
+## validator: the Khronos glTF-Validator (npm) every level of detail is held to
+validator: $(VALIDATOR)
+$(VALIDATOR):
+	npm install --silent --no-audit --no-fund --prefix .cache/gltf-validator gltf-validator@$(VALIDATOR_VERSION)
+
 ## test: everything — formatting, vet, unit and integration tests (real MinIO,
-## headless Chromium), the wire package under js/wasm, and short fuzz runs
-test: check minio wasm unit wasm-test fuzz
+## headless Chromium, the Khronos validator), the wire package under js/wasm,
+## and short fuzz runs
+test: check minio validator wasm unit wasm-test fuzz
 
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -60,6 +68,20 @@ e2e: minio
 ## bench: benchmarks that print figures (see docs/BENCHMARKS.md)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## bench-assets: levels of detail beside gltfpack -si on the same models (needs Debian gltfpack)
+bench-assets:
+	$(GO) test -run '^$$' -bench AssetsVsGltfpack -benchtime 1x -timeout 30m ./server/assetpipe
+
+## bench-signals: durable ingest rate and recs.get latency
+bench-signals:
+	$(GO) test -run '^$$' -bench . -benchtime 3s ./server/signals
+	$(GO) test -run '^$$' -bench . -benchtime 20000x ./server/recs
+
+## bench-placement: measurement cost and the accuracy simulation (docs/placement.md)
+bench-placement:
+	$(GO) test -run '^$$' -bench . ./server/placement
+	$(GO) test -run TestAccuracyReport -v -timeout 30m ./server/placement -args -sim=2000
 
 ## generate: rebuild the sample catalog in assets/ (deterministic)
 generate:

@@ -27,6 +27,8 @@ type serveConfig struct {
 	RefreshInterval    time.Duration
 	ShutdownTimeout    time.Duration
 	UploadTimeout      time.Duration
+	ProcessWorkers     int
+	ProcessTimeout     time.Duration
 	WALDir             string
 	SignalsKey         string
 	SignalsRetention   time.Duration
@@ -64,6 +66,8 @@ func parseServeFlags(args []string, lookupEnv func(string) (string, bool), stder
 	fs.DurationVar(&cfg.RefreshInterval, "refresh", 5*time.Second, "how often to pick up catalog changes made by other servers on the same store")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to drain sessions and requests on SIGINT/SIGTERM")
 	fs.DurationVar(&cfg.UploadTimeout, "upload-timeout", 5*time.Minute, "longest time to read one request, uploads included")
+	fs.IntVar(&cfg.ProcessWorkers, "process-workers", 1, "models processed at once (levels of detail, posters, views)")
+	fs.DurationVar(&cfg.ProcessTimeout, "process-timeout", 5*time.Minute, "longest time to process one model")
 	fs.StringVar(&cfg.WALDir, "wal-dir", "./wal", "local folder of the interaction-signal write-ahead log (one per server; shipped to the blob store)")
 	fs.StringVar(&cfg.SignalsKey, "signals-key", "", "secret that keys session pseudonyms in the signal log; replicas sharing a store must share it (default: a random key kept in -wal-dir)")
 	fs.DurationVar(&cfg.SignalsRetention, "signals-retention", 90*24*time.Hour, "how long stored interaction events are kept")
@@ -106,6 +110,9 @@ func parseServeFlags(args []string, lookupEnv func(string) (string, bool), stder
 	}
 	if cfg.MaxModelBytes <= 0 || cfg.MaxImageBytes <= 0 {
 		return cfg, errors.New("-max-model-bytes and -max-image-bytes must be positive")
+	}
+	if cfg.ProcessWorkers < 1 || cfg.ProcessWorkers > 64 || cfg.ProcessTimeout < time.Second {
+		return cfg, errors.New("-process-workers must be 1…64 and -process-timeout at least 1s")
 	}
 	if cfg.SignalsRetention < time.Hour || cfg.SignalsEraseDelay < time.Second {
 		return cfg, errors.New("-signals-retention must be at least 1h and -signals-erase-delay at least 1s")

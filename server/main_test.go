@@ -240,6 +240,22 @@ func (c *wsClient) fetchModel(sku string) []byte {
 	return model
 }
 
+// waitReady polls the merchant API until sku is ready (bounded).
+func waitReady(t *testing.T, p *proc, sku string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		code, body := p.api("GET", "/api/v1/products/"+sku, nil)
+		if code == 200 && strings.Contains(string(body), `"status": "ready"`) {
+			return
+		}
+		if code != 200 || strings.Contains(string(body), `"status": "failed"`) || time.Now().After(deadline) {
+			t.Fatalf("%s never became ready: %d %s", sku, code, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 func createProduct(t *testing.T, p *proc, sku string) {
 	t.Helper()
 	body := `{"sku":"` + sku + `","name":"Box ` + sku + `","category":"boxes","price":5,"currency":"EUR","dimensions_m":{"w":0.4,"h":0.3,"d":0.2},"placement":"floor"}`
@@ -261,14 +277,12 @@ func TestTwoServersOneMinIO(t *testing.T) {
 
 	createProduct(t, a, "box-1")
 	glb := gltftest.Box(t, 0.4, 0.3, 0.2)
-	if code, body := a.api("PUT", "/api/v1/products/box-1/model", bytes.NewReader(glb)); code != 200 {
+	if code, body := a.api("PUT", "/api/v1/products/box-1/model", bytes.NewReader(glb)); code != 202 {
 		t.Fatalf("upload via a: %d %s", code, body)
 	}
-	// b answers the merchant API for it at once (it reads through to the store) …
-	code, body := b.api("GET", "/api/v1/products/box-1", nil)
-	if code != 200 || !strings.Contains(string(body), `"status": "ready"`) {
-		t.Fatalf("b: %d %s", code, body)
-	}
+	// b answers the merchant API for it (it reads through to the store),
+	// and sees the processing a's worker finishes.
+	waitReady(t, b, "box-1")
 	// … and lists it to shoppers once its refresh has run.
 	cb := dial(t, b.base)
 	deadline := time.Now().Add(10 * time.Second)
@@ -283,8 +297,11 @@ func TestTwoServersOneMinIO(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if got := cb.fetchModel("box-1"); !bytes.Equal(got, glb) {
-		t.Fatal("b streamed different bytes from those uploaded to a")
+	var page wire.CatalogListReply
+	cb.call(wire.TypeCatalogList, wire.CatalogList{}, &page)
+	got := cb.fetchModel("box-1")
+	if int64(len(got)) != page.Products[0].ModelBytes || !bytes.HasPrefix(got, []byte("glTF")) {
+		t.Fatalf("b streamed %d bytes; the catalog says %d", len(got), page.Products[0].ModelBytes)
 	}
 	// A delete on b disappears from a.
 	if code, body := b.api("DELETE", "/api/v1/products/box-1", nil); code != 204 {
@@ -383,9 +400,10 @@ func TestKillMidUpload(t *testing.T) {
 				}
 			}
 			// The product still accepts a complete upload.
-			if code, body := p2.api("PUT", "/api/v1/products/box-2/model", bytes.NewReader(glb)); code != 200 {
+			if code, body := p2.api("PUT", "/api/v1/products/box-2/model", bytes.NewReader(glb)); code != 202 {
 				t.Fatalf("upload after restart: %d %s", code, body)
 			}
+			waitReady(t, p2, "box-2")
 		})
 	}
 }

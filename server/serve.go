@@ -48,14 +48,32 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	pipe := assetpipe.New(assetpipe.Config{Store: store, Catalog: cat, Logger: log})
-	if settled, err := cat.RecoverInterrupted(ctx, pipe.Finish); err != nil {
+	models := assetpipe.NewModelProcessor(assetpipe.ModelProcessorConfig{Store: store, Catalog: cat, Budget: assetpipe.DefaultBudget(), Logger: log})
+	processor, err := assetpipe.NewProcessor(assetpipe.ProcessorConfig{
+		Workers: cfg.ProcessWorkers, QueueCapacity: 256, JobTimeout: cfg.ProcessTimeout, Process: models.Process, Logger: log,
+		Pending: func(context.Context) ([]string, error) { return cat.Processing(), nil },
+	})
+	if err != nil {
+		return err
+	}
+	pipe, err := assetpipe.New(assetpipe.Config{Store: store, Catalog: cat, Logger: log,
+		Process: func(_ context.Context, sku string) error { return processor.Enqueue(sku) }})
+	if err != nil {
+		return err
+	}
+	if settled, err := cat.RecoverInterrupted(ctx); err != nil {
 		return err
 	} else if len(settled) > 0 {
 		log.Info("vitrine: settled interrupted uploads", "skus", settled)
 	}
 	if cfg.Seed {
-		if _, err := seed.Run(ctx, store, cat, pipe, log); err != nil {
+		// The samples are processed before the server answers, so the first
+		// page a shopper sees is complete.
+		inline, err := assetpipe.NewInline(assetpipe.Config{Store: store, Catalog: cat, Logger: log})
+		if err != nil {
+			return err
+		}
+		if _, err := seed.Run(ctx, store, cat, inline, log); err != nil {
 			return err
 		}
 	}
@@ -108,15 +126,19 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBackground()
-	go cat.Follow(bg, cfg.RefreshInterval)
-	go feedRecommender(bg, cat, recommender, cfg.RefreshInterval)
-	go func() {
-		if n, err := cat.SweepOrphans(bg, orphanMinAge); err != nil && bg.Err() == nil {
-			log.Warn("vitrine: orphan sweep failed", "err", err)
-		} else if n > 0 {
-			log.Info("vitrine: orphan sweep", "deleted", n)
+	if err := processor.Start(bg); err != nil {
+		return err
+	}
+	defer func() {
+		stopping, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := processor.Stop(stopping); err != nil {
+			log.Warn("vitrine: stopping the asset processor", "err", err)
 		}
 	}()
+	go cat.Follow(bg, cfg.RefreshInterval)
+	go feedRecommender(bg, cat, recommender, cfg.RefreshInterval)
+	go sweepOrphans(bg, cat, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -210,4 +232,23 @@ func registerSignalMetrics(reg prometheus.Registerer, sig *signals.Log) {
 	gauge("vitrine_signals_duplicate_events", "Retried events recognised and not stored again.", func(s signals.Stats) float64 { return float64(s.DuplicateEvents) })
 	gauge("vitrine_signals_ship_errors", "Failed attempts to ship a segment to the blob store.", func(s signals.Stats) float64 { return float64(s.ShipErrors) })
 	gauge("vitrine_signals_pending_erasures", "Erasures not yet applied to every stored object.", func(s signals.Stats) float64 { return float64(s.PendingErasures) })
+}
+
+// sweepOrphans removes unreferenced product files (replaced models, levels
+// and views, interrupted uploads) at start and then every orphanMinAge.
+func sweepOrphans(ctx context.Context, cat *catalog.Catalog, log *slog.Logger) {
+	t := time.NewTicker(orphanMinAge)
+	defer t.Stop()
+	for {
+		if n, err := cat.SweepOrphans(ctx, orphanMinAge); err != nil && ctx.Err() == nil {
+			log.Warn("vitrine: orphan sweep failed", "err", err)
+		} else if n > 0 {
+			log.Info("vitrine: orphan sweep", "deleted", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/jpeg" // register decoders for product photos
@@ -25,6 +26,7 @@ import (
 
 // Catalog is what the pipeline needs of the catalog.
 type Catalog interface {
+	Get(ctx context.Context, sku string) (catalog.Product, error)
 	Update(ctx context.Context, sku string, fn func(p *catalog.Product) error) (catalog.Product, error)
 }
 
@@ -32,6 +34,10 @@ type Catalog interface {
 type Config struct {
 	Store   blob.Store
 	Catalog Catalog
+	// Process runs, or queues, the processing of a product's pending
+	// model: Processor.Enqueue in the server, ModelProcessor.Process where
+	// the caller wants the result at once. Required.
+	Process func(ctx context.Context, sku string) error
 	Limits  gltf.Limits
 	// MaxImagePixels and MaxImageSide bound product photos.
 	MaxImagePixels int64
@@ -50,7 +56,10 @@ type Pipeline struct {
 const MismatchTolerancePct = 2.0
 
 // New returns a Pipeline; zero limits take defaults.
-func New(cfg Config) *Pipeline {
+func New(cfg Config) (*Pipeline, error) {
+	if cfg.Store == nil || cfg.Catalog == nil || cfg.Process == nil {
+		return nil, errors.New("assetpipe: Config.Store, Catalog and Process are required")
+	}
 	if cfg.Limits == (gltf.Limits{}) {
 		cfg.Limits = gltf.DefaultLimits()
 	}
@@ -66,7 +75,19 @@ func New(cfg Config) *Pipeline {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Pipeline{cfg: cfg}
+	return &Pipeline{cfg: cfg}, nil
+}
+
+// NewInline returns a Pipeline that processes every upload before
+// IngestModel returns, with a ModelProcessor on cfg's store and catalog
+// (cfg.Process is ignored): for seeding, tools and tests.
+func NewInline(cfg Config) (*Pipeline, error) {
+	if cfg.Store == nil || cfg.Catalog == nil {
+		return nil, errors.New("assetpipe: Config.Store and Catalog are required")
+	}
+	mp := NewModelProcessor(ModelProcessorConfig{Store: cfg.Store, Catalog: cfg.Catalog, Limits: cfg.Limits, Budget: DefaultBudget(), Logger: cfg.Logger})
+	cfg.Process = mp.Process
+	return New(cfg)
 }
 
 // ImageError says why a photo was refused.
@@ -109,22 +130,24 @@ func (p *Pipeline) Measure(data []byte) ([]byte, catalog.Model, error) {
 
 func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }
 
-// IngestModel checks, measures and stores a model for sku and makes it the
-// product's model. A refused upload changes nothing; a stored one moves
-// the product to processing and then to ready, with a report comparing
-// declared and measured dimensions.
+// IngestModel checks and measures a model upload for sku, stores it as
+// the product's pending model (status processing) and hands the product
+// to Config.Process, which makes the levels of detail, poster and views
+// and marks it ready (or failed). A refused upload changes nothing and
+// stores nothing. The product returned is as it stands after Process
+// returned: still processing when the work was queued.
 func (p *Pipeline) IngestModel(ctx context.Context, sku string, data []byte) (catalog.Product, error) {
 	glb, model, err := p.Measure(data)
 	if err != nil {
 		return catalog.Product{}, err
 	}
-	model.Key = catalog.ProductPrefix(sku) + "models/" + newID() + ".glb"
+	model.Key = catalog.ProductPrefix(sku) + "uploads/" + newID() + ".glb"
 	if err := p.cfg.Store.Put(ctx, model.Key, bytes.NewReader(glb), int64(len(glb)), blob.PutOptions{ContentType: "model/gltf-binary"}); err != nil {
 		return catalog.Product{}, fmt.Errorf("assetpipe: store model of %s: %w", sku, err)
 	}
-	// A pending model left by a failed earlier attempt is superseded; the
-	// orphan sweep removes its file.
-	_, err = p.cfg.Catalog.Update(ctx, sku, func(prod *catalog.Product) error {
+	// A pending model left by an earlier upload is superseded; the orphan
+	// sweep removes its file.
+	prod, err := p.cfg.Catalog.Update(ctx, sku, func(prod *catalog.Product) error {
 		prod.Status = wire.StatusProcessing
 		prod.PendingModel = &model
 		return nil
@@ -133,55 +156,12 @@ func (p *Pipeline) IngestModel(ctx context.Context, sku string, data []byte) (ca
 		p.discard(ctx, model.Key)
 		return catalog.Product{}, err
 	}
-	var replaced string
-	prod, err := p.cfg.Catalog.Update(ctx, sku, func(prod *catalog.Product) error {
-		if prod.Model != nil {
-			replaced = prod.Model.Key
-		}
-		return p.Finish(ctx, prod)
-	})
-	if err != nil {
-		return catalog.Product{}, err
+	if err := p.cfg.Process(ctx, sku); err != nil {
+		// The upload is stored and the product stays in processing: the
+		// processor picks it up again at the next start.
+		return prod, fmt.Errorf("assetpipe: process %s: %w", sku, err)
 	}
-	if replaced != "" && replaced != model.Key {
-		p.discard(ctx, replaced)
-	}
-	return prod, nil
-}
-
-// Finish promotes prod's pending model to its model, marks it ready and
-// writes the report. It is also how an interrupted upload is completed
-// after a restart.
-func (p *Pipeline) Finish(_ context.Context, prod *catalog.Product) error {
-	m := prod.PendingModel
-	if m == nil {
-		return fmt.Errorf("assetpipe: %s has no pending model", prod.SKU)
-	}
-	prod.Model, prod.PendingModel = m, nil
-	prod.Status = wire.StatusReady
-	prod.Report = Report(p.cfg.Now().UTC(), prod.DimensionsM, *m)
-	return nil
-}
-
-// Report compares the declared dimensions with the model's measured ones.
-func Report(at time.Time, declared wire.Dimensions, m catalog.Model) *catalog.Report {
-	r := &catalog.Report{At: at, DeclaredM: declared, MeasuredM: m.DimensionsM}
-	axes := []struct {
-		name          string
-		declared, got float64
-	}{{"width", declared.W, m.DimensionsM.W}, {"height", declared.H, m.DimensionsM.H}, {"depth", declared.D, m.DimensionsM.D}}
-	for _, a := range axes {
-		if a.declared <= 0 {
-			continue
-		}
-		pct := math.Abs(a.got-a.declared) / a.declared * 100
-		r.MismatchPct = math.Max(r.MismatchPct, math.Round(pct*100)/100)
-		if pct > MismatchTolerancePct {
-			r.Problems = append(r.Problems, fmt.Sprintf("measured %s %.3f m differs from the declared %.3f m by %.1f%%", a.name, a.got, a.declared, pct))
-		}
-	}
-	r.Notes = append(r.Notes, fmt.Sprintf("%d triangles, %d vertices, %d bytes", m.Triangles, m.Vertices, m.SizeBytes))
-	return r
+	return p.cfg.Catalog.Get(ctx, sku)
 }
 
 // IngestImage checks a product photo (PNG or JPEG, bounded dimensions,

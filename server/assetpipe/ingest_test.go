@@ -9,7 +9,6 @@ import (
 	"io"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/vitrine-shop/vitrine/assets"
 	"github.com/vitrine-shop/vitrine/server/assetpipe"
@@ -66,7 +65,10 @@ func TestIngestModelFromZip(t *testing.T) {
 	ctx := context.Background()
 	st, _ := fsstore.New(t.TempDir())
 	cat, _ := catalog.Open(ctx, st, catalog.Options{})
-	pipe := assetpipe.New(assetpipe.Config{Store: st, Catalog: cat})
+	pipe, err := assetpipe.NewInline(assetpipe.Config{Store: st, Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
 	samples, _ := assets.Products()
 	s := samples[0]
 	glb, err := assets.ReadFile("models/" + s.Model)
@@ -103,7 +105,10 @@ func TestIngestRefusesAndKeepsNothing(t *testing.T) {
 	ctx := context.Background()
 	st, _ := fsstore.New(t.TempDir())
 	cat, _ := catalog.Open(ctx, st, catalog.Options{})
-	pipe := assetpipe.New(assetpipe.Config{Store: st, Catalog: cat, MaxImageSide: 100})
+	pipe, err := assetpipe.NewInline(assetpipe.Config{Store: st, Catalog: cat, MaxImageSide: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := cat.Create(ctx, catalog.Product{SKU: "r1", Name: "R", Category: "c", Price: 1, Currency: "EUR",
 		Merchant: "m", DimensionsM: wire.Dimensions{W: 1, H: 1, D: 1}, Placement: "floor"}); err != nil {
 		t.Fatal(err)
@@ -121,23 +126,14 @@ func TestIngestRefusesAndKeepsNothing(t *testing.T) {
 		t.Fatalf("refused uploads left %v", left)
 	}
 	// Ingesting into a product that does not exist stores nothing either.
-	if _, _, err := assetpipe.New(assetpipe.Config{Store: st, Catalog: cat}).IngestImage(ctx, "ghost", photo); !errors.Is(err, catalog.ErrNotFound) {
+	unlimited, err := assetpipe.NewInline(assetpipe.Config{Store: st, Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := unlimited.IngestImage(ctx, "ghost", photo); !errors.Is(err, catalog.ErrNotFound) {
 		t.Fatalf("image for a missing product: %v", err)
 	}
 	if left, _ := st.List(ctx, catalog.ProductPrefix("ghost")); len(left) != 0 {
 		t.Fatalf("left %v for a missing product", left)
-	}
-}
-
-func TestReport(t *testing.T) {
-	at := time.Unix(0, 0)
-	declared := wire.Dimensions{W: 1, H: 2, D: 0.5}
-	r := assetpipe.Report(at, declared, catalog.Model{DimensionsM: wire.Dimensions{W: 1.01, H: 2, D: 0.6}})
-	if len(r.Problems) != 1 || !strings.Contains(r.Problems[0], "depth") || r.MismatchPct != 20 {
-		t.Fatalf("report %+v; want one depth problem at 20%%", r)
-	}
-	r = assetpipe.Report(at, declared, catalog.Model{DimensionsM: wire.Dimensions{W: 1.019, H: 2, D: 0.5}})
-	if len(r.Problems) != 0 || r.MismatchPct != 1.9 {
-		t.Fatalf("1.9%% mismatch flagged: %+v", r)
 	}
 }

@@ -416,6 +416,7 @@ func clone(p Product) Product {
 		p.Report = &r
 	}
 	p.Images = append([]Image(nil), p.Images...)
+	p.ViewKeys = append([]string(nil), p.ViewKeys...)
 	if p.Frame != nil {
 		f := *p.Frame
 		p.Frame = &f

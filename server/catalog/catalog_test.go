@@ -300,19 +300,18 @@ func TestRecoverInterrupted(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	finish := func(_ context.Context, p *catalog.Product) error {
-		p.Model, p.PendingModel, p.Status = p.PendingModel, nil, wire.StatusReady
-		return nil
-	}
-	settled, err := open(t, st).RecoverInterrupted(ctx, finish)
-	if err != nil || len(settled) != 3 {
-		t.Fatalf("settled %v, %v", settled, err)
+	settled, err := open(t, st).RecoverInterrupted(ctx)
+	if err != nil || strings.Join(settled, ",") != "had-model,lost" {
+		t.Fatalf("settled %v, %v; want had-model and lost", settled, err)
 	}
 	c2 := open(t, st)
-	want := map[string]string{"stored": wire.StatusReady, "lost": wire.StatusFailed, "had-model": wire.StatusReady}
+	if got := strings.Join(c2.Processing(), ","); got != "stored" {
+		t.Fatalf("still processing: %q; want the stored upload left for the processor", got)
+	}
+	want := map[string]string{"stored": wire.StatusProcessing, "lost": wire.StatusFailed, "had-model": wire.StatusReady}
 	for sku, status := range want {
 		p, _ := c2.Get(ctx, sku)
-		if p.Status != status || p.PendingModel != nil {
+		if p.Status != status || (status != wire.StatusProcessing && p.PendingModel != nil) {
 			t.Errorf("%s: status %s pending %v; want %s", sku, p.Status, p.PendingModel, status)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -11,8 +12,8 @@ import (
 	"github.com/vitrine-shop/vitrine/wire"
 )
 
-// keys lists every blob key p references.
-func (p *Product) keys() map[string]bool {
+// Keys lists every blob key p references.
+func (p *Product) Keys() map[string]bool {
 	ks := map[string]bool{}
 	for _, m := range []*Model{p.Model, p.PendingModel} {
 		if m == nil {
@@ -21,6 +22,12 @@ func (p *Product) keys() map[string]bool {
 		for _, l := range m.Levels() {
 			ks[l.Key] = true
 		}
+		if m.SourceKey != "" {
+			ks[m.SourceKey] = true
+		}
+	}
+	for _, k := range p.ViewKeys {
+		ks[k] = true
 	}
 	for _, im := range p.Images {
 		ks[im.Key] = true
@@ -55,7 +62,7 @@ func (c *Catalog) SweepOrphans(ctx context.Context, minAge time.Duration) (int, 
 			p, _, err := c.read(ctx, sku)
 			switch {
 			case err == nil:
-				refs = p.keys()
+				refs = p.Keys()
 			case errors.Is(err, ErrNotFound):
 				refs = map[string]bool{}
 			default:
@@ -76,27 +83,21 @@ func (c *Catalog) SweepOrphans(ctx context.Context, minAge time.Duration) (int, 
 }
 
 // RecoverInterrupted settles products left in processing by a server that
-// stopped mid-way: a pending model whose file is stored is promoted
-// (finish is asked to complete it), otherwise the product is marked failed
-// with a report asking for a new upload. It returns the SKUs it settled.
-func (c *Catalog) RecoverInterrupted(ctx context.Context, finish func(ctx context.Context, p *Product) error) ([]string, error) {
-	c.mu.RLock()
-	var stuck []string
-	for sku, e := range c.bySKU {
-		if e.product.Status == wire.StatusProcessing {
-			stuck = append(stuck, sku)
-		}
-	}
-	c.mu.RUnlock()
+// stopped mid-way whose pending upload never reached the store: they go
+// back to ready with their earlier model, or to failed with a report
+// asking for a new upload. Products whose pending upload is stored stay
+// in processing for the asset processor to resume (see Processing). It
+// returns the SKUs it settled.
+func (c *Catalog) RecoverInterrupted(ctx context.Context) ([]string, error) {
 	var settled []string
-	for _, sku := range stuck {
+	for _, sku := range c.Processing() {
 		_, err := c.Update(ctx, sku, func(p *Product) error {
 			if p.Status != wire.StatusProcessing {
 				return errSettled
 			}
 			if p.PendingModel != nil {
 				if _, err := c.store.Stat(ctx, p.PendingModel.Key); err == nil {
-					return finish(ctx, p)
+					return errSettled // the processor resumes it
 				} else if !errors.Is(err, blob.ErrNotFound) {
 					return err
 				}
@@ -124,6 +125,20 @@ func (c *Catalog) RecoverInterrupted(ctx context.Context, finish func(ctx contex
 		settled = append(settled, sku)
 	}
 	return settled, nil
+}
+
+// Processing lists the SKUs whose status is processing, sorted.
+func (c *Catalog) Processing() []string {
+	c.mu.RLock()
+	var skus []string
+	for sku, e := range c.bySKU {
+		if e.product.Status == wire.StatusProcessing {
+			skus = append(skus, sku)
+		}
+	}
+	c.mu.RUnlock()
+	sort.Strings(skus)
+	return skus
 }
 
 var errSettled = errors.New("catalog: already settled")

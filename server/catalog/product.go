@@ -44,6 +44,9 @@ type Product struct {
 	Images []Image `json:"images,omitempty"`
 	// PosterKey is the blob key of the picture shown in listings.
 	PosterKey string `json:"poster_key,omitempty"`
+	// ViewKeys are rendered views of the model (a ring around it), which
+	// visual search indexes.
+	ViewKeys []string `json:"view_keys,omitempty"`
 	// Report is the latest processing report.
 	Report *Report `json:"report,omitempty"`
 }
@@ -62,6 +65,9 @@ type Model struct {
 	// LODs are the coarser levels of detail (level 1 and up), each a
 	// standalone GLB with the same bounds; level 0 is the model itself.
 	LODs []LOD `json:"lods,omitempty"`
+	// SourceKey is the merchant's upload the levels were made from, when
+	// processing replaced it with a normalised level 0.
+	SourceKey string `json:"source_key,omitempty"`
 }
 
 // LOD is one stored level of detail of a model.

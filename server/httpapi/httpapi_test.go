@@ -57,8 +57,12 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	pipe, err := assetpipe.NewInline(assetpipe.Config{Store: st, Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
 	h, err := httpapi.New(httpapi.Config{
-		Catalog: cat, Pipeline: assetpipe.New(assetpipe.Config{Store: st, Catalog: cat}), Blobs: st,
+		Catalog: cat, Pipeline: pipe, Blobs: st,
 		WebDir: web, Merchants: tokens, MaxModelBytes: 1 << 20, MaxImageBytes: 1 << 20,
 		Registry: prometheus.NewRegistry(),
 	})
@@ -263,8 +267,18 @@ func TestModelUpload(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("re-upload: %d", r.status)
 	}
-	if keys := f.mediaKeys(t, "cube-1"); len(keys) != 1 || keys[0] == first {
-		t.Fatalf("after re-upload stored %v", keys)
+	var again catalog.Product
+	if err := json.Unmarshal(r.body, &again); err != nil {
+		t.Fatal(err)
+	}
+	kept := again.Keys()
+	for _, key := range f.mediaKeys(t, "cube-1") {
+		if !kept[key] {
+			t.Errorf("after re-upload %s is stored but no longer referenced", key)
+		}
+	}
+	if kept[first] {
+		t.Errorf("the first model %s is still referenced", first)
 	}
 }
 
@@ -276,8 +290,8 @@ func TestModelMismatchReported(t *testing.T) {
 	if err := json.Unmarshal(r.body, &p); err != nil || p.Report == nil {
 		t.Fatal(r.status, string(r.body))
 	}
-	if len(p.Report.Problems) != 1 || !strings.Contains(p.Report.Problems[0], "width") || p.Report.MismatchPct < 16 {
-		t.Fatalf("report %+v; want a width mismatch of ~16.7%%", p.Report)
+	if len(p.Report.Problems) == 0 || !strings.Contains(p.Report.Problems[0], "0.600 × 0.500 × 0.500 m was declared") || p.Report.MismatchPct < 16 || p.Report.MismatchPct > 17 {
+		t.Fatalf("report %+v; want the declared-versus-measured mismatch of ~16.7%% named", p.Report)
 	}
 }
 

@@ -283,11 +283,25 @@ func (s *server) putModel(w http.ResponseWriter, r *http.Request, p catalog.Prod
 		s.fail(w, http.StatusUnprocessableEntity, e)
 		return
 	}
+	if errors.Is(err, assetpipe.ErrQueueFull) {
+		// The upload is stored; the processor takes it up at the latest on
+		// the next start, and a new upload supersedes it.
+		w.Header().Set("Retry-After", "60")
+		s.fail(w, http.StatusServiceUnavailable, wire.Errorf(wire.CodeUnavailable, "the model is stored but the processing queue is full; it will be processed later"))
+		return
+	}
 	if err != nil {
 		s.catalogError(w, r, "store model", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, view(updated))
+	status := http.StatusOK
+	if updated.Status == wire.StatusProcessing {
+		// Levels of detail, poster and views are being made; GET the
+		// product to follow its status and report.
+		status = http.StatusAccepted
+	}
+	w.Header().Set("Location", "/api/v1/products/"+updated.SKU)
+	writeJSON(w, status, view(updated))
 }
 
 func (s *server) postImage(w http.ResponseWriter, r *http.Request, p catalog.Product) {

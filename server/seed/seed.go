@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/vitrine-shop/vitrine/assets"
 	"github.com/vitrine-shop/vitrine/server/blob"
@@ -47,51 +49,84 @@ func Run(ctx context.Context, store blob.Store, cat Catalog, pipe Pipeline, log 
 	if err != nil {
 		return 0, fmt.Errorf("seed: %w", err)
 	}
-	created := 0
+	// Products are seeded side by side, one per core: processing a model
+	// (levels of detail, poster, views) takes about a second.
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		created int
+		errs    []error
+		slots   = make(chan struct{}, runtime.GOMAXPROCS(0))
+	)
 	for _, s := range samples {
-		p, err := cat.Get(ctx, s.SKU)
-		switch {
-		case errors.Is(err, catalog.ErrNotFound):
-			p, err = cat.Create(ctx, product(s))
-			if errors.Is(err, catalog.ErrExists) { // another server is seeding too
-				continue
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			isNew, err := seedOne(ctx, cat, pipe, s)
+			mu.Lock()
+			defer mu.Unlock()
+			if isNew {
+				created++
 			}
 			if err != nil {
-				return created, fmt.Errorf("seed: create %s: %w", s.SKU, err)
+				errs = append(errs, err)
 			}
-			created++
-		case err != nil:
-			return created, fmt.Errorf("seed: %s: %w", s.SKU, err)
-		}
-		if p.Merchant != Merchant {
-			continue // a merchant owns this SKU now; leave it alone
-		}
-		if len(p.Images) == 0 {
-			for _, name := range s.Photos {
-				data, err := assets.ReadFile("photos/" + name)
-				if err != nil {
-					return created, fmt.Errorf("seed: %s: %w", s.SKU, err)
-				}
-				if _, _, err := pipe.IngestImage(ctx, s.SKU, data); err != nil {
-					return created, fmt.Errorf("seed: %s photo %s: %w", s.SKU, name, err)
-				}
-			}
-		}
-		if p.Status != wire.StatusReady {
-			data, err := assets.ReadFile("models/" + s.Model)
-			if err != nil {
-				return created, fmt.Errorf("seed: %s: %w", s.SKU, err)
-			}
-			if _, err := pipe.IngestModel(ctx, s.SKU, data); err != nil {
-				return created, fmt.Errorf("seed: %s model %s: %w", s.SKU, s.Model, err)
-			}
-		}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return created, err
 	}
 	marker := "seeded from the sample catalog\n"
 	if err := store.Put(ctx, MarkerKey, strings.NewReader(marker), int64(len(marker)), blob.PutOptions{ContentType: "text/plain"}); err != nil {
 		return created, fmt.Errorf("seed: write marker: %w", err)
 	}
 	log.Info("seed: sample catalog ready", "created", created, "samples", len(samples))
+	return created, nil
+}
+
+// seedOne creates one sample product, or completes one an interrupted
+// seeding left behind, reporting whether it created it.
+func seedOne(ctx context.Context, cat Catalog, pipe Pipeline, s assets.Product) (bool, error) {
+	created := false
+	p, err := cat.Get(ctx, s.SKU)
+	switch {
+	case errors.Is(err, catalog.ErrNotFound):
+		p, err = cat.Create(ctx, product(s))
+		if errors.Is(err, catalog.ErrExists) { // another server is seeding too
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("seed: create %s: %w", s.SKU, err)
+		}
+		created = true
+	case err != nil:
+		return false, fmt.Errorf("seed: %s: %w", s.SKU, err)
+	}
+	if p.Merchant != Merchant {
+		return created, nil // a merchant owns this SKU now; leave it alone
+	}
+	if len(p.Images) == 0 {
+		for _, name := range s.Photos {
+			data, err := assets.ReadFile("photos/" + name)
+			if err != nil {
+				return created, fmt.Errorf("seed: %s: %w", s.SKU, err)
+			}
+			if _, _, err := pipe.IngestImage(ctx, s.SKU, data); err != nil {
+				return created, fmt.Errorf("seed: %s photo %s: %w", s.SKU, name, err)
+			}
+		}
+	}
+	if p.Status != wire.StatusReady {
+		data, err := assets.ReadFile("models/" + s.Model)
+		if err != nil {
+			return created, fmt.Errorf("seed: %s: %w", s.SKU, err)
+		}
+		if _, err := pipe.IngestModel(ctx, s.SKU, data); err != nil {
+			return created, fmt.Errorf("seed: %s model %s: %w", s.SKU, s.Model, err)
+		}
+	}
 	return created, nil
 }
 

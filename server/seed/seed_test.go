@@ -23,7 +23,10 @@ func TestSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pipe := assetpipe.New(assetpipe.Config{Store: st, Catalog: cat})
+	pipe, err := assetpipe.NewInline(assetpipe.Config{Store: st, Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
 	samples, err := assets.Products()
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +68,10 @@ func TestSeedResumes(t *testing.T) {
 	ctx := context.Background()
 	st, _ := fsstore.New(t.TempDir())
 	cat, _ := catalog.Open(ctx, st, catalog.Options{})
-	pipe := assetpipe.New(assetpipe.Config{Store: st, Catalog: cat})
+	pipe, err := assetpipe.NewInline(assetpipe.Config{Store: st, Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
 	samples, _ := assets.Products()
 	first := samples[0]
 	if _, err := cat.Create(ctx, catalog.Product{SKU: first.SKU, Name: first.Name, Category: first.Category, Price: first.Price,

@@ -1,9 +1,14 @@
 // Package glb decodes a binary glTF 2.0 (GLB) model into flat, renderable
-// triangle meshes: positions, normals and texture coordinates in model
-// space (node transforms applied), 32-bit indices, and metallic-roughness
-// materials with their embedded images. It is pure Go so the parsing of
-// these untrusted bytes is tested and fuzzed natively; the viewer turns the
-// result into GPU buffers.
+// triangle meshes: positions, normals, tangents, colours and texture
+// coordinates as floats in model space (node transforms applied), 32-bit
+// indices, and metallic-roughness materials with their embedded images. It
+// is pure Go so the parsing of these untrusted bytes is tested and fuzzed
+// natively; the viewer turns the result into GPU buffers.
+//
+// Quantised attributes (KHR_mesh_quantization, as the asset pipeline
+// writes its levels of detail) are dequantised to floats, and the base
+// colour texture's KHR_texture_transform is baked into the texture
+// coordinates of the primitives that use it.
 //
 // Every count and offset read from the file is checked against the data
 // before anything is allocated, and Limits bounds the totals.
@@ -16,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // ErrInvalid is wrapped by every error about a malformed or unsupported
@@ -63,8 +69,19 @@ type Mesh struct {
 	Name      string
 	Positions []float32 // x, y, z per vertex
 	Normals   []float32 // x, y, z per vertex, unit length
-	UVs       []float32 // u, v per vertex; nil when the primitive has none
-	Indices   []uint32  // three per triangle, each < vertex count
+	// UVs holds u, v per vertex: the texture coordinate set the material's
+	// base colour texture reads (its texCoord, or the texCoord of its
+	// KHR_texture_transform; TEXCOORD_0 when the material has no texture)
+	// with that transform's offset, rotation and scale applied. It is nil
+	// when the primitive has no such set.
+	UVs []float32
+	// Tangents holds x, y, z, w per vertex (xyz unit length in model
+	// space, w = ±1 the bitangent's sign); nil when the primitive has none.
+	Tangents []float32
+	// Colors holds linear r, g, b, a per vertex from COLOR_0 (a = 1 for an
+	// RGB attribute); nil when the primitive has none.
+	Colors  []float32
+	Indices []uint32 // three per triangle, each < vertex count
 	// Material indexes Model.Materials, or is -1 for the default material.
 	Material int
 }
@@ -101,9 +118,17 @@ const (
 	headerSize = 12
 )
 
+// Extensions the decoder implements.
+const (
+	extMeshQuantization = "KHR_mesh_quantization"
+	extTextureTransform = "KHR_texture_transform"
+)
+
 // supportedExtensions may appear in extensionsRequired.
 var supportedExtensions = map[string]bool{
 	"KHR_materials_unlit": true,
+	extMeshQuantization:   true,
+	extTextureTransform:   true,
 }
 
 // Decode parses a GLB within lim (zero fields take DefaultLimits).
@@ -136,6 +161,9 @@ func Decode(data []byte, lim Limits) (*Model, error) {
 		return nil, fmt.Errorf("%w: %d images, limit %d", ErrTooLarge, len(doc.Images), lim.MaxImages)
 	}
 	d := &decoder{doc: &doc, bin: bin, lim: lim}
+	// KHR_mesh_quantization must be in both lists; either one is enough
+	// to read the integer attributes it allows.
+	d.quantized = slices.Contains(doc.ExtensionsUsed, extMeshQuantization) || slices.Contains(doc.ExtensionsRequired, extMeshQuantization)
 	if err := d.checkBuffers(); err != nil {
 		return nil, err
 	}
@@ -218,6 +246,7 @@ type document struct {
 	Asset struct {
 		Version string `json:"version"`
 	} `json:"asset"`
+	ExtensionsUsed     []string     `json:"extensionsUsed"`
 	ExtensionsRequired []string     `json:"extensionsRequired"`
 	Scene              *int         `json:"scene"`
 	Scenes             []scene      `json:"scenes"`
@@ -280,8 +309,19 @@ type buffer struct {
 }
 
 type textureRef struct {
-	Index    int `json:"index"`
-	TexCoord int `json:"texCoord"`
+	Index      int `json:"index"`
+	TexCoord   int `json:"texCoord"`
+	Extensions struct {
+		Transform *textureTransform `json:"KHR_texture_transform"`
+	} `json:"extensions"`
+}
+
+// textureTransform is KHR_texture_transform on a texture info.
+type textureTransform struct {
+	Offset   []float64 `json:"offset"`
+	Rotation *float64  `json:"rotation"`
+	Scale    []float64 `json:"scale"`
+	TexCoord *int      `json:"texCoord"`
 }
 
 type material struct {
@@ -309,11 +349,16 @@ type imageRef struct {
 }
 
 type decoder struct {
-	doc      *document
-	bin      []byte
-	lim      Limits
-	vertices int // emitted so far
-	indices  int
+	doc *document
+	bin []byte
+	lim Limits
+	// quantized is set when the document uses KHR_mesh_quantization.
+	quantized bool
+	// baseColorUV is, per material, the texture coordinate set and
+	// transform of its base colour texture.
+	baseColorUV []uvMapping
+	vertices    int // emitted so far
+	indices     int
 }
 
 // checkBuffers accepts only the GLB's own BIN chunk as buffer storage: a
@@ -386,7 +431,9 @@ func sniffImage(data []byte) string {
 
 func (d *decoder) materials() ([]Material, error) {
 	out := make([]Material, len(d.doc.Materials))
+	d.baseColorUV = make([]uvMapping, len(d.doc.Materials))
 	for i, src := range d.doc.Materials {
+		d.baseColorUV[i] = uvMapping{transform: identityUV()}
 		m := DefaultMaterial()
 		m.Name = src.Name
 		m.DoubleSided = src.DoubleSided
@@ -418,15 +465,20 @@ func (d *decoder) materials() ([]Material, error) {
 			if p.RoughnessFactor != nil {
 				m.Roughness = clamp01(*p.RoughnessFactor)
 			}
-			if t := p.BaseColorTexture; t != nil && t.TexCoord == 0 {
+			if t := p.BaseColorTexture; t != nil {
 				if t.Index < 0 || t.Index >= len(d.doc.Textures) {
 					return nil, fmt.Errorf("%w: material %d uses texture %d of %d", ErrInvalid, i, t.Index, len(d.doc.Textures))
+				}
+				uv, err := textureMapping(t)
+				if err != nil {
+					return nil, fmt.Errorf("material %d base colour texture: %w", i, err)
 				}
 				if src := d.doc.Textures[t.Index].Source; src != nil {
 					if *src < 0 || *src >= len(d.doc.Images) {
 						return nil, fmt.Errorf("%w: texture %d uses image %d of %d", ErrInvalid, t.Index, *src, len(d.doc.Images))
 					}
 					m.BaseColorImage = *src
+					d.baseColorUV[i] = uv
 				}
 			}
 		}

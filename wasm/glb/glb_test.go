@@ -449,6 +449,7 @@ func TestDecodeImageShrinks(t *testing.T) {
 // whatever it accepts is self-consistent.
 func FuzzDecode(f *testing.F) {
 	f.Add(quadModel(f))
+	f.Add(quantizedQuad(f, map[string]any{"offset": []float64{0.5, 0}, "rotation": 1, "scale": []float64{2, 2}, "texCoord": 1}, 0))
 	f.Add([]byte("glTF\x02\x00\x00\x00\x14\x00\x00\x00\x00\x00\x00\x00JSON"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Decode(data, Limits{MaxVertices: 1 << 16, MaxIndices: 1 << 18})
@@ -457,8 +458,10 @@ func FuzzDecode(f *testing.F) {
 		}
 		for _, mesh := range m.Meshes {
 			n := mesh.VertexCount()
-			if len(mesh.Normals) != len(mesh.Positions) || (mesh.UVs != nil && len(mesh.UVs) != 2*n) || len(mesh.Indices)%3 != 0 {
-				t.Fatalf("inconsistent mesh: %d positions, %d normals, %d uvs, %d indices", len(mesh.Positions), len(mesh.Normals), len(mesh.UVs), len(mesh.Indices))
+			if len(mesh.Normals) != len(mesh.Positions) || (mesh.UVs != nil && len(mesh.UVs) != 2*n) || len(mesh.Indices)%3 != 0 ||
+				(mesh.Tangents != nil && len(mesh.Tangents) != 4*n) || (mesh.Colors != nil && len(mesh.Colors) != 4*n) {
+				t.Fatalf("inconsistent mesh: %d positions, %d normals, %d uvs, %d tangents, %d colors, %d indices",
+					len(mesh.Positions), len(mesh.Normals), len(mesh.UVs), len(mesh.Tangents), len(mesh.Colors), len(mesh.Indices))
 			}
 			for _, i := range mesh.Indices {
 				if int(i) >= n {

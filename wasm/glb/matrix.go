@@ -137,3 +137,24 @@ func (m mat3) transformNormals(n []float32) {
 	}
 	normalizeAll(n)
 }
+
+// transformTangents maps tangents (x, y, z, w per vertex) by m's upper
+// 3×3, as directions on the surface, renormalises them and sets w to the
+// bitangent's sign, flipped when m mirrors.
+func (m mat4) transformTangents(t []float32, mirrored bool) {
+	a := m.upper()
+	for i := 0; i+3 < len(t); i += 4 {
+		x, y, z := float64(t[i]), float64(t[i+1]), float64(t[i+2])
+		tx, ty, tz := a[0]*x+a[1]*y+a[2]*z, a[3]*x+a[4]*y+a[5]*z, a[6]*x+a[7]*y+a[8]*z
+		if l := math.Sqrt(tx*tx + ty*ty + tz*tz); l > 1e-12 {
+			tx, ty, tz = tx/l, ty/l, tz/l
+		} else {
+			tx, ty, tz = 1, 0, 0
+		}
+		w := float32(1)
+		if (t[i+3] < 0) != mirrored {
+			w = -1
+		}
+		t[i], t[i+1], t[i+2], t[i+3] = float32(tx), float32(ty), float32(tz), w
+	}
+}

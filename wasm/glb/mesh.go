@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strconv"
 )
 
 // Primitive modes the decoder turns into triangle lists; points and lines
@@ -138,44 +139,67 @@ func (d *decoder) emitMesh(m *Model, meshIdx int, world mat4) error {
 
 func (d *decoder) primitive(p primitive, mode int, world mat4) (Mesh, error) {
 	out := Mesh{Material: -1}
+	uvMap := uvMapping{transform: identityUV()}
 	if p.Material != nil {
 		if *p.Material < 0 || *p.Material >= len(d.doc.Materials) {
 			return out, fmt.Errorf("%w: material %d of %d", ErrInvalid, *p.Material, len(d.doc.Materials))
 		}
 		out.Material = *p.Material
+		uvMap = d.baseColorUV[out.Material]
 	}
 	posIdx, ok := p.Attributes["POSITION"]
 	if !ok {
 		return out, fmt.Errorf("%w: no POSITION attribute", ErrInvalid)
 	}
-	pos, count, err := d.floats(posIdx, "VEC3", 3)
+	posAttr, err := d.attribute(posIdx, semPosition)
 	if err != nil {
 		return out, fmt.Errorf("POSITION: %w", err)
 	}
+	count := posAttr.count()
 	if d.vertices+count > d.lim.MaxVertices {
 		return out, fmt.Errorf("%w: more than %d vertices", ErrTooLarge, d.lim.MaxVertices)
 	}
 	d.vertices += count
-
-	var normals []float32
-	if ni, ok := p.Attributes["NORMAL"]; ok {
-		var n int
-		if normals, n, err = d.floats(ni, "VEC3", 3); err != nil {
-			return out, fmt.Errorf("NORMAL: %w", err)
-		}
-		if n != count {
-			return out, fmt.Errorf("%w: %d normals for %d positions", ErrInvalid, n, count)
-		}
+	pos, err := posAttr.read()
+	if err != nil {
+		return out, fmt.Errorf("POSITION: %w", err)
 	}
-	if ui, ok := p.Attributes["TEXCOORD_0"]; ok {
-		uvs, n, err := d.floats(ui, "VEC2", 2)
+	// readOther reads another attribute of the primitive, which must
+	// have as many elements as POSITION; nil when it is absent.
+	readOther := func(name string, sem semantic) ([]float32, error) {
+		i, ok := p.Attributes[name]
+		if !ok {
+			return nil, nil
+		}
+		a, err := d.attribute(i, sem)
+		if err == nil && a.count() != count {
+			err = fmt.Errorf("%w: %d elements for %d positions", ErrInvalid, a.count(), count)
+		}
+		var v []float32
+		if err == nil {
+			v, err = a.read()
+		}
 		if err != nil {
-			return out, fmt.Errorf("TEXCOORD_0: %w", err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		if n != count {
-			return out, fmt.Errorf("%w: %d texture coordinates for %d positions", ErrInvalid, n, count)
-		}
-		out.UVs = uvs
+		return v, nil
+	}
+	normals, err := readOther("NORMAL", semNormal)
+	if err != nil {
+		return out, err
+	}
+	if out.Tangents, err = readOther("TANGENT", semTangent); err != nil {
+		return out, err
+	}
+	uvName := "TEXCOORD_" + strconv.Itoa(uvMap.set)
+	if out.UVs, err = readOther(uvName, semTexCoord); err != nil {
+		return out, err
+	}
+	if err := uvMap.transform.apply(out.UVs); err != nil {
+		return out, fmt.Errorf("%s: %w", uvName, err)
+	}
+	if out.Colors, err = readOther("COLOR_0", semColor); err != nil {
+		return out, err
 	}
 
 	var indices []uint32
@@ -195,8 +219,11 @@ func (d *decoder) primitive(p primitive, mode int, world mat4) (Mesh, error) {
 	}
 	d.indices += len(indices)
 
+	// Quantised positions are dequantised here too: the node transform
+	// (KHR_mesh_quantization's scale and offset) is part of world.
 	world.transformPoints(pos)
-	if world.determinant() < 0 {
+	mirrored := world.determinant() < 0
+	if mirrored {
 		// A mirroring transform turns front faces into back faces.
 		for i := 0; i+2 < len(indices); i += 3 {
 			indices[i+1], indices[i+2] = indices[i+2], indices[i+1]
@@ -206,6 +233,9 @@ func (d *decoder) primitive(p primitive, mode int, world mat4) (Mesh, error) {
 		normals = faceNormals(pos, indices)
 	} else {
 		world.normalMatrix().transformNormals(normals)
+	}
+	if out.Tangents != nil {
+		world.transformTangents(out.Tangents, mirrored)
 	}
 	out.Positions, out.Normals, out.Indices = pos, normals, indices
 	return out, nil
@@ -220,6 +250,9 @@ func (d *decoder) accessorBytes(i int, wantType string) (ac accessor, data []byt
 	ac = d.doc.Accessors[i]
 	if wantType != "" && ac.Type != wantType {
 		return ac, nil, 0, 0, fmt.Errorf("%w: accessor %d is %s, want %s", ErrInvalid, i, truncate(ac.Type), wantType)
+	}
+	if _, ok := typeComponents[ac.Type]; !ok {
+		return ac, nil, 0, 0, fmt.Errorf("%w: accessor %d type %q", ErrInvalid, i, truncate(ac.Type))
 	}
 	if len(ac.Sparse) > 0 && string(ac.Sparse) != "null" {
 		return ac, nil, 0, 0, fmt.Errorf("%w: accessor %d is sparse, which is not supported", ErrInvalid, i)
@@ -259,47 +292,6 @@ func (d *decoder) accessorBytes(i int, wantType string) (ac accessor, data []byt
 		}
 	}
 	return ac, view, elemSize, stride, nil
-}
-
-// floats reads a float accessor (or a normalized integer one) of type
-// wantType as a flat slice with n components per element.
-func (d *decoder) floats(i int, wantType string, n int) ([]float32, int, error) {
-	ac, data, _, stride, err := d.accessorBytes(i, wantType)
-	if err != nil {
-		return nil, 0, err
-	}
-	if ac.ComponentType != compFloat && !ac.Normalized {
-		return nil, 0, fmt.Errorf("%w: accessor %d holds unnormalized integers", ErrInvalid, i)
-	}
-	le := binary.LittleEndian
-	cs := componentSize[ac.ComponentType]
-	out := make([]float32, ac.Count*n)
-	for e := 0; e < ac.Count; e++ {
-		base := e * stride
-		for k := 0; k < n; k++ {
-			b := data[base+k*cs:]
-			var v float32
-			switch ac.ComponentType {
-			case compFloat:
-				v = math.Float32frombits(le.Uint32(b))
-				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-					return nil, 0, fmt.Errorf("%w: accessor %d element %d is not finite", ErrInvalid, i, e)
-				}
-			case compUnsignedByte:
-				v = float32(b[0]) / 255
-			case compByte:
-				v = max(float32(int8(b[0]))/127, -1)
-			case compUnsignedShort:
-				v = float32(le.Uint16(b)) / 65535
-			case compShort:
-				v = max(float32(int16(le.Uint16(b)))/32767, -1)
-			default:
-				return nil, 0, fmt.Errorf("%w: accessor %d component type %d cannot be normalized", ErrInvalid, i, ac.ComponentType)
-			}
-			out[e*n+k] = v
-		}
-	}
-	return out, ac.Count, nil
 }
 
 // indexList reads an index accessor and checks every index against the
