@@ -31,6 +31,7 @@ type serveConfig struct {
 	ProcessTimeout     time.Duration
 	WALDir             string
 	SignalsKey         string
+	SessionKey         string
 	SignalsRetention   time.Duration
 	SignalsEraseDelay  time.Duration
 	LogLevel           slog.Level
@@ -70,6 +71,7 @@ func parseServeFlags(args []string, lookupEnv func(string) (string, bool), stder
 	fs.DurationVar(&cfg.ProcessTimeout, "process-timeout", 5*time.Minute, "longest time to process one model")
 	fs.StringVar(&cfg.WALDir, "wal-dir", "./wal", "local folder of the interaction-signal write-ahead log (one per server; shipped to the blob store)")
 	fs.StringVar(&cfg.SignalsKey, "signals-key", "", "secret that keys session pseudonyms in the signal log; replicas sharing a store must share it (default: a random key kept in -wal-dir)")
+	fs.StringVar(&cfg.SessionKey, "session-key", "", "secret (16+ bytes) that signs shopper session ids so sessions survive restarts and move between replicas sharing it (default: a random key kept in -wal-dir)")
 	fs.DurationVar(&cfg.SignalsRetention, "signals-retention", 90*24*time.Hour, "how long stored interaction events are kept")
 	fs.DurationVar(&cfg.SignalsEraseDelay, "signals-erase-delay", time.Hour, "longest time from privacy.erase until no stored object holds the erased events")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
@@ -110,6 +112,9 @@ func parseServeFlags(args []string, lookupEnv func(string) (string, bool), stder
 	}
 	if cfg.MaxModelBytes <= 0 || cfg.MaxImageBytes <= 0 {
 		return cfg, errors.New("-max-model-bytes and -max-image-bytes must be positive")
+	}
+	if cfg.SessionKey != "" && len(cfg.SessionKey) < 16 {
+		return cfg, errors.New("-session-key must be at least 16 bytes")
 	}
 	if cfg.ProcessWorkers < 1 || cfg.ProcessWorkers > 64 || cfg.ProcessTimeout < time.Second {
 		return cfg, errors.New("-process-workers must be 1…64 and -process-timeout at least 1s")

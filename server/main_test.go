@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -552,4 +553,135 @@ func TestEvalRecsCommand(t *testing.T) {
 			t.Errorf("vitrine %v exited %d; want 2", args, code)
 		}
 	}
+}
+
+// TestSignalsSurviveKill is the kill -9 test of the signal log, end to
+// end: a client sends events over the WebSocket while the server is killed
+// with SIGKILL at random moments and restarted; the client resends what
+// was not acknowledged (same ids) and resumes its session. Every
+// acknowledged event must be stored exactly once.
+func TestSignalsSurviveKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts servers")
+	}
+	args := []string{"-data", t.TempDir(), "-wal-dir", t.TempDir(), "-seed=false"}
+	rng := rand.New(rand.NewPCG(7, 11))
+	const total, batchSize, maxKills = 240, 8, 5
+	p := startServer(t, nil, args...)
+	var (
+		session string
+		conn    *websocket.Conn
+		acked   = map[string]bool{}
+		pending []wire.Event
+		next    int
+		kills   int
+		msgID   int
+	)
+	connect := func() {
+		t.Helper()
+		d := websocket.Dialer{Subprotocols: []string{wire.Subprotocol}, HandshakeTimeout: 5 * time.Second}
+		c, _, err := d.Dial("ws"+strings.TrimPrefix(p.base, "http")+"/ws", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn = c
+		msgID++
+		frame, _ := wire.Encode(wire.TypeHello, fmt.Sprint(msgID), wire.Hello{Version: wire.Version, Consent: wire.ConsentAnalytics, Session: session})
+		if err := conn.WriteMessage(websocket.TextMessage, frame); err != nil {
+			t.Fatal(err)
+		}
+		_, data, err := conn.ReadMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, _ := wire.DecodeEnvelope(data)
+		var hello wire.HelloReply
+		if err := json.Unmarshal(env.Body, &hello); err != nil || env.Type != wire.TypeHello {
+			t.Fatalf("hello: %s %s", env.Type, env.Body)
+		}
+		if session != "" && (hello.Session != session || !hello.Resumed) {
+			t.Fatalf("session not resumed after a restart: got %q resumed=%v", hello.Session, hello.Resumed)
+		}
+		session = hello.Session
+	}
+	connect()
+	for next < total || len(pending) > 0 {
+		if len(pending) == 0 {
+			for ; len(pending) < batchSize && next < total; next++ {
+				pending = append(pending, wire.Event{ID: fmt.Sprintf("e%04d", next), Type: wire.EventProductView, SKU: "box-1", T: time.Now().UnixMilli()})
+			}
+		}
+		msgID++
+		frame, _ := wire.Encode(wire.TypeSignal, fmt.Sprint(msgID), wire.Signal{Events: pending})
+		killed := make(chan struct{})
+		if kills < maxKills && rng.IntN(4) == 0 {
+			kills++
+			delay := time.Duration(rng.IntN(3000)) * time.Microsecond
+			go func() { time.Sleep(delay); p.kill(); close(killed) }()
+		} else {
+			close(killed)
+		}
+		var ack wire.SignalAck
+		err := conn.WriteMessage(websocket.TextMessage, frame)
+		if err == nil {
+			_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+			var data []byte
+			if _, data, err = conn.ReadMessage(); err == nil {
+				env, _ := wire.DecodeEnvelope(data)
+				if env.Type != wire.TypeSignalAck {
+					t.Fatalf("signal answered with %s %s", env.Type, env.Body)
+				}
+				if err := json.Unmarshal(env.Body, &ack); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		<-killed
+		if err == nil {
+			for _, id := range ack.IDs {
+				acked[id] = true
+			}
+			pending = nil
+		}
+		if p.cmd.ProcessState != nil { // killed: restart on the same data and resend
+			conn.Close()
+			p = startServer(t, nil, args...)
+			connect()
+		}
+	}
+	if kills == 0 {
+		t.Fatal("the seeded schedule killed nothing")
+	}
+	msgID++
+	frame, _ := wire.Encode(wire.TypePrivacyExport, fmt.Sprint(msgID), nil)
+	if err := conn.WriteMessage(websocket.TextMessage, frame); err != nil {
+		t.Fatal(err)
+	}
+	_, data, err := conn.ReadMessage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _ := wire.DecodeEnvelope(data)
+	var export wire.PrivacyExportReply
+	if err := json.Unmarshal(env.Body, &export); err != nil {
+		t.Fatalf("export: %s %s", env.Type, env.Body)
+	}
+	stored := map[string]int{}
+	for _, e := range export.Events {
+		stored[e.ID]++
+	}
+	for id := range acked {
+		if stored[id] != 1 {
+			t.Errorf("acknowledged event %s is stored %d times", id, stored[id])
+		}
+	}
+	for id, n := range stored {
+		if n > 1 {
+			t.Errorf("event %s is stored %d times", id, n)
+		}
+	}
+	if len(acked) != total {
+		t.Errorf("%d of %d events acknowledged", len(acked), total)
+	}
+	t.Logf("%d events, %d kills, %d stored", total, kills, len(stored))
 }

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -101,7 +104,13 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	registerSignalMetrics(reg, sig)
 	recommender := recs.New(recs.Options{})
 
-	hub, err := ws.NewHub(ws.Config{Catalog: cat, Blobs: store, Logger: log, Registerer: reg, Signals: sig, Recs: recommender})
+	sessionKey := []byte(cfg.SessionKey)
+	if cfg.SessionKey == "" {
+		if sessionKey, err = loadOrCreateKey(filepath.Join(cfg.WALDir, "session.key")); err != nil {
+			return err
+		}
+	}
+	hub, err := ws.NewHub(ws.Config{Catalog: cat, Blobs: store, Logger: log, Registerer: reg, Signals: sig, Recs: recommender, SessionKey: sessionKey})
 	if err != nil {
 		return err
 	}
@@ -251,4 +260,43 @@ func sweepOrphans(ctx context.Context, cat *catalog.Catalog, log *slog.Logger) {
 		case <-t.C:
 		}
 	}
+}
+
+// loadOrCreateKey reads a 32-byte secret from path, creating it (mode
+// 0600, written atomically) on first use.
+func loadOrCreateKey(path string) ([]byte, error) {
+	if key, err := os.ReadFile(path); err == nil {
+		if len(key) < 16 {
+			return nil, fmt.Errorf("key file %s holds %d bytes; want at least 16", path, len(key))
+		}
+		return key, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read key file: %w", err)
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("new key: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("key file: %w", err)
+	}
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("write key file: %w", err)
+	}
+	_, err = f.Write(key)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write key file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return nil, fmt.Errorf("write key file: %w", err)
+	}
+	return key, nil
 }

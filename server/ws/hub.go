@@ -44,6 +44,9 @@ const (
 	// DefaultMaxSessions bounds the remembered sessions when
 	// Config.MaxSessions is zero.
 	DefaultMaxSessions = 100_000
+	// MaxSessionAge is how long after issue a signed session id (see
+	// Config.SessionKey) that this server does not remember is taken back.
+	MaxSessionAge = 90 * 24 * time.Hour
 )
 
 // MaxListOffset bounds catalog.list's offset; a larger one is answered
@@ -90,6 +93,10 @@ type Config struct {
 	// Now is the clock for session expiry and rate limiting; nil means
 	// time.Now. Socket deadlines always use the real clock.
 	Now func() time.Time
+	// SessionKey signs session ids so that a session survives a restart
+	// and moves between replicas sharing the key (at least 16 bytes); nil
+	// keeps sessions in this process only.
+	SessionKey []byte
 	// Signals is the durable event log behind signal and privacy.*; nil
 	// answers those with unavailable.
 	Signals Signals
@@ -135,6 +142,9 @@ func NewHub(cfg Config) (*Hub, error) {
 	if cfg.SessionTTL < 0 || cfg.MaxSessions < 0 {
 		return nil, fmt.Errorf("ws: new hub: SessionTTL (%v) and MaxSessions (%d) must not be negative", cfg.SessionTTL, cfg.MaxSessions)
 	}
+	if cfg.SessionKey != nil && len(cfg.SessionKey) < 16 {
+		return nil, errors.New("ws: new hub: Config.SessionKey must be at least 16 bytes")
+	}
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = DefaultSessionTTL
 	}
@@ -163,7 +173,7 @@ func NewHub(cfg Config) (*Hub, error) {
 		now:         cfg.Now,
 		checkOrigin: cfg.CheckOrigin,
 		metrics:     m,
-		sessions:    newRegistry(cfg.SessionTTL, cfg.MaxSessions, cfg.Now),
+		sessions:    newRegistry(cfg.SessionTTL, cfg.MaxSessions, cfg.Now, cfg.SessionKey, MaxSessionAge),
 		conns:       make(map[*conn]struct{}),
 	}
 	h.upgrader = websocket.Upgrader{

@@ -2,8 +2,11 @@ package ws
 
 import (
 	"container/list"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"sync"
 	"time"
@@ -11,6 +14,16 @@ import (
 
 // sessionIDBytes is the entropy of a session id.
 const sessionIDBytes = 32
+
+// A signed session id is base64url(issued ‖ random ‖ mac): the issue time
+// (unix seconds, 8 bytes), sessionRandomBytes of entropy and the first
+// sessionMACBytes of HMAC-SHA256(key, issued ‖ random). Any server holding
+// the key recognises it, so a session outlives a restart and moves between
+// replicas.
+const (
+	sessionRandomBytes = 24
+	sessionMACBytes    = 16
+)
 
 // rememberedSession is what the hub keeps of a session between
 // connections.
@@ -28,14 +41,62 @@ type registry struct {
 	ttl time.Duration
 	max int
 	now func() time.Time
+	// key signs session ids; nil keeps sessions in this process only.
+	key []byte
+	// maxAge bounds how long after issue a signed id this registry does
+	// not remember is still taken back.
+	maxAge time.Duration
 
 	mu   sync.Mutex
 	lru  *list.List // of *rememberedSession, most recently used first
 	byID map[string]*list.Element
 }
 
-func newRegistry(ttl time.Duration, maxSessions int, now func() time.Time) *registry {
-	return &registry{ttl: ttl, max: maxSessions, now: now, lru: list.New(), byID: make(map[string]*list.Element)}
+func newRegistry(ttl time.Duration, maxSessions int, now func() time.Time, key []byte, maxAge time.Duration) *registry {
+	return &registry{ttl: ttl, max: maxSessions, now: now, key: key, maxAge: maxAge, lru: list.New(), byID: make(map[string]*list.Element)}
+}
+
+// sign returns the MAC of a signed id's issue time and randomness.
+func (r *registry) sign(body []byte) []byte {
+	m := hmac.New(sha256.New, r.key)
+	m.Write(body)
+	return m.Sum(nil)[:sessionMACBytes]
+}
+
+// verified reports whether id is a signed id issued by a holder of the
+// key no longer ago than maxAge.
+func (r *registry) verified(id string) bool {
+	if r.key == nil {
+		return false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(id)
+	if err != nil || len(raw) != 8+sessionRandomBytes+sessionMACBytes {
+		return false
+	}
+	body, mac := raw[:8+sessionRandomBytes], raw[8+sessionRandomBytes:]
+	if !hmac.Equal(mac, r.sign(body)) {
+		return false
+	}
+	issued := time.Unix(int64(binary.BigEndian.Uint64(body[:8])), 0)
+	age := r.now().Sub(issued)
+	return age >= -time.Minute && age <= r.maxAge
+}
+
+// newID returns a fresh session id, signed when the registry has a key.
+func (r *registry) newID() (string, error) {
+	if r.key == nil {
+		raw := make([]byte, sessionIDBytes)
+		if _, err := rand.Read(raw); err != nil {
+			return "", fmt.Errorf("ws: session id: %w", err)
+		}
+		return base64.RawURLEncoding.EncodeToString(raw), nil
+	}
+	body := make([]byte, 8+sessionRandomBytes)
+	binary.BigEndian.PutUint64(body, uint64(r.now().Unix()))
+	if _, err := rand.Read(body[8:]); err != nil {
+		return "", fmt.Errorf("ws: session id: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(append(body, r.sign(body)...)), nil
 }
 
 // resume looks up an unexpired session and marks it used. A non-empty
@@ -45,7 +106,15 @@ func (r *registry) resume(id, consent string) (rememberedSession, bool) {
 	defer r.mu.Unlock()
 	el, ok := r.byID[id]
 	if !ok {
-		return rememberedSession{}, false
+		if !r.verified(id) {
+			return rememberedSession{}, false
+		}
+		// Issued by this server before a restart, or by a replica: take it
+		// back. Consent is as the hello says (none when it says nothing).
+		if consent == "" {
+			consent = "none"
+		}
+		return r.admit(&rememberedSession{id: id, consent: consent}), true
 	}
 	rs := el.Value.(*rememberedSession)
 	now := r.now()
@@ -64,13 +133,17 @@ func (r *registry) resume(id, consent string) (rememberedSession, bool) {
 // create starts a session with a fresh random id, making room by dropping
 // expired sessions and then the least recently used ones.
 func (r *registry) create(consent string) (rememberedSession, error) {
-	raw := make([]byte, sessionIDBytes)
-	if _, err := rand.Read(raw); err != nil {
-		return rememberedSession{}, fmt.Errorf("ws: session id: %w", err)
+	id, err := r.newID()
+	if err != nil {
+		return rememberedSession{}, err
 	}
-	rs := &rememberedSession{id: base64.RawURLEncoding.EncodeToString(raw), consent: consent}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.admit(&rememberedSession{id: id, consent: consent}), nil
+}
+
+// admit adds rs as used now, making room first. r.mu is held.
+func (r *registry) admit(rs *rememberedSession) rememberedSession {
 	now := r.now()
 	rs.lastUsed = now
 	r.evictExpired(now)
@@ -78,7 +151,7 @@ func (r *registry) create(consent string) (rememberedSession, error) {
 		r.remove(r.lru.Back())
 	}
 	r.byID[rs.id] = r.lru.PushFront(rs)
-	return *rs, nil
+	return *rs
 }
 
 // update records a session's new consent and merchant user id, so a

@@ -10,7 +10,7 @@ func TestRegistry(t *testing.T) {
 	const ttl = time.Hour
 
 	t.Run("ids are distinct 43-character secrets", func(t *testing.T) {
-		r := newRegistry(ttl, 10, clock.Now)
+		r := newRegistry(ttl, 10, clock.Now, nil, 0)
 		seen := map[string]bool{}
 		for range 10 {
 			s, err := r.create("none")
@@ -25,7 +25,7 @@ func TestRegistry(t *testing.T) {
 	})
 
 	t.Run("use slides the expiry", func(t *testing.T) {
-		r := newRegistry(ttl, 10, clock.Now)
+		r := newRegistry(ttl, 10, clock.Now, nil, 0)
 		s, _ := r.create("analytics")
 		for range 3 {
 			clock.Advance(50 * time.Minute)
@@ -44,7 +44,7 @@ func TestRegistry(t *testing.T) {
 	})
 
 	t.Run("touch keeps a session alive", func(t *testing.T) {
-		r := newRegistry(ttl, 10, clock.Now)
+		r := newRegistry(ttl, 10, clock.Now, nil, 0)
 		s, _ := r.create("none")
 		clock.Advance(59 * time.Minute)
 		r.touch(s.id)
@@ -55,7 +55,7 @@ func TestRegistry(t *testing.T) {
 	})
 
 	t.Run("consent changes on resume", func(t *testing.T) {
-		r := newRegistry(ttl, 10, clock.Now)
+		r := newRegistry(ttl, 10, clock.Now, nil, 0)
 		s, _ := r.create("none")
 		r.resume(s.id, "personalisation")
 		if got, _ := r.resume(s.id, ""); got.consent != "personalisation" {
@@ -64,7 +64,7 @@ func TestRegistry(t *testing.T) {
 	})
 
 	t.Run("bounded, least recently used evicted first", func(t *testing.T) {
-		r := newRegistry(ttl, 3, clock.Now)
+		r := newRegistry(ttl, 3, clock.Now, nil, 0)
 		a, _ := r.create("none")
 		b, _ := r.create("none")
 		c, _ := r.create("none")
@@ -81,7 +81,7 @@ func TestRegistry(t *testing.T) {
 	})
 
 	t.Run("expired sessions are evicted before live ones", func(t *testing.T) {
-		r := newRegistry(ttl, 3, clock.Now)
+		r := newRegistry(ttl, 3, clock.Now, nil, 0)
 		old, _ := r.create("none")
 		clock.Advance(2 * ttl)
 		b, _ := r.create("none")
@@ -122,5 +122,48 @@ func TestTokenBucket(t *testing.T) {
 		if got := b.allow(t0.Add(s.at)); got != s.want {
 			t.Errorf("step %d at %v: allow = %v, want %v", i, s.at, got, s.want)
 		}
+	}
+}
+
+// TestSignedSessionsSurviveARestart: a registry with the same key (a
+// restarted server, or a replica) takes back a signed id it never saw; a
+// forged, altered, foreign-key or too-old id is not taken back.
+func TestSignedSessionsSurviveARestart(t *testing.T) {
+	clock := &fakeClock{now: time.Unix(1_800_000_000, 0)}
+	key := []byte("0123456789abcdef0123456789abcdef")
+	first := newRegistry(time.Hour, 10, clock.Now, key, 30*24*time.Hour)
+	rs, err := first.create("personalisation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted := newRegistry(time.Hour, 10, clock.Now, key, 30*24*time.Hour)
+	got, ok := restarted.resume(rs.id, "")
+	if !ok || got.id != rs.id || got.consent != "none" {
+		t.Fatalf("restarted registry: %+v %v; want the same id back at consent none", got, ok)
+	}
+	if got, ok := restarted.resume(rs.id, ""); !ok || got.id != rs.id {
+		t.Fatal("a taken-back session is not remembered")
+	}
+	flipped := []byte(rs.id)
+	flipped[5] ^= 1
+	other := newRegistry(time.Hour, 10, clock.Now, []byte("another key, also 32 bytes long!"), 30*24*time.Hour)
+	unsigned := newRegistry(time.Hour, 10, clock.Now, nil, 0)
+	plain, _ := unsigned.create("none")
+	for name, tt := range map[string]struct {
+		r  *registry
+		id string
+	}{
+		"altered":     {newRegistry(time.Hour, 10, clock.Now, key, 30*24*time.Hour), string(flipped)},
+		"foreign key": {other, rs.id},
+		"unsigned":    {newRegistry(time.Hour, 10, clock.Now, key, 30*24*time.Hour), plain.id},
+		"garbage":     {newRegistry(time.Hour, 10, clock.Now, key, 30*24*time.Hour), "not-base64!"},
+	} {
+		if _, ok := tt.r.resume(tt.id, ""); ok {
+			t.Errorf("%s id taken back", name)
+		}
+	}
+	clock.Advance(31 * 24 * time.Hour)
+	if _, ok := newRegistry(time.Hour, 10, clock.Now, key, 30*24*time.Hour).resume(rs.id, ""); ok {
+		t.Error("an id older than the maximum age was taken back")
 	}
 }
