@@ -44,6 +44,9 @@ const (
 	// DefaultMaxSessions bounds the remembered sessions when
 	// Config.MaxSessions is zero.
 	DefaultMaxSessions = 100_000
+	// DefaultRotateAfter is how old a session id gets before a hello that
+	// resumes it is answered with a new one.
+	DefaultRotateAfter = 24 * time.Hour
 	// MaxSessionAge is how long after issue a signed session id (see
 	// Config.SessionKey) that this server does not remember is taken back.
 	MaxSessionAge = 90 * 24 * time.Hour
@@ -97,6 +100,10 @@ type Config struct {
 	// and moves between replicas sharing the key (at least 16 bytes); nil
 	// keeps sessions in this process only.
 	SessionKey []byte
+	// RotateAfter is the age at which a resumed signed session gets a new
+	// pseudonymous id (linked to the old one in the signal log, so export
+	// and erase still find its events); 0 means DefaultRotateAfter.
+	RotateAfter time.Duration
 	// Signals is the durable event log behind signal and privacy.*; nil
 	// answers those with unavailable.
 	Signals Signals
@@ -109,6 +116,7 @@ type Config struct {
 // connections and the remembered-session table; create it with NewHub and
 // mount it on GET /ws.
 type Hub struct {
+	rotateAfter time.Duration
 	signals     Signals
 	recs        Recommender
 	catalog     Catalog
@@ -148,6 +156,9 @@ func NewHub(cfg Config) (*Hub, error) {
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = DefaultSessionTTL
 	}
+	if cfg.RotateAfter <= 0 {
+		cfg.RotateAfter = DefaultRotateAfter
+	}
 	if cfg.MaxSessions == 0 {
 		cfg.MaxSessions = DefaultMaxSessions
 	}
@@ -166,6 +177,7 @@ func NewHub(cfg Config) (*Hub, error) {
 	}
 	h := &Hub{
 		signals:     cfg.Signals,
+		rotateAfter: cfg.RotateAfter,
 		recs:        cfg.Recs,
 		catalog:     cfg.Catalog,
 		blobs:       cfg.Blobs,

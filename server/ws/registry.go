@@ -82,6 +82,31 @@ func (r *registry) verified(id string) bool {
 	return age >= -time.Minute && age <= r.maxAge
 }
 
+// issued returns when a signed id was issued; ok is false for ids this
+// registry cannot verify.
+func (r *registry) issued(id string) (time.Time, bool) {
+	if !r.verified(id) {
+		return time.Time{}, false
+	}
+	raw, _ := base64.RawURLEncoding.DecodeString(id)
+	return time.Unix(int64(binary.BigEndian.Uint64(raw[:8])), 0), true
+}
+
+// rotate replaces a remembered session's id with a fresh one, keeping its
+// consent and user, and forgets the old id.
+func (r *registry) rotate(old rememberedSession) (rememberedSession, error) {
+	id, err := r.newID()
+	if err != nil {
+		return rememberedSession{}, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if el, ok := r.byID[old.id]; ok {
+		r.remove(el)
+	}
+	return r.admit(&rememberedSession{id: id, consent: old.consent, userID: old.userID}), nil
+}
+
 // newID returns a fresh session id, signed when the registry has a key.
 func (r *registry) newID() (string, error) {
 	if r.key == nil {

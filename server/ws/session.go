@@ -126,6 +126,9 @@ func (s *session) hello(env wire.Envelope) reply {
 			return reply{frame: s.errorFrame(env.ID, wire.Errorf(wire.CodeInternal, "creating a session failed"))}
 		}
 	}
+	if resumed {
+		remembered = s.maybeRotate(remembered)
+	}
 	if s.greeted && s.id != remembered.id {
 		s.hub.sessions.touch(s.id)
 	}
@@ -142,6 +145,33 @@ func (s *session) hello(env wire.Envelope) reply {
 		Server:  serverName,
 		Limits:  wire.CurrentLimits(),
 	})}
+}
+
+// maybeRotate gives a resumed session older than the hub's RotateAfter a
+// fresh pseudonymous id, linked to the old one in the signal log so that
+// export and erase still reach its events. On any failure the session
+// keeps its id: rotation is hygiene, not a reason to refuse a hello.
+func (s *session) maybeRotate(rs rememberedSession) rememberedSession {
+	issued, ok := s.hub.sessions.issued(rs.id)
+	if !ok || s.hub.now().Sub(issued) < s.hub.rotateAfter {
+		return rs
+	}
+	fresh, err := s.hub.sessions.rotate(rs)
+	if err != nil {
+		s.log.Warn("ws: rotating a session id failed", "err", err)
+		return rs
+	}
+	if s.hub.signals != nil {
+		if err := s.hub.signals.Link(s.ctx, rs.id, fresh.id); err != nil {
+			s.log.Warn("ws: linking a rotated session failed; keeping the old id", "err", err)
+			return rs
+		}
+	}
+	if s.hub.recs != nil {
+		s.hub.recs.Forget(rs.id)
+	}
+	s.log.Debug("ws: session rotated", "old", sessionTag(rs.id), "new", sessionTag(fresh.id))
+	return fresh
 }
 
 func (s *session) catalogList(ctx context.Context, env wire.Envelope) reply {

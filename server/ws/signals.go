@@ -14,6 +14,8 @@ type Signals interface {
 	Append(ctx context.Context, b signals.Batch) (signals.AppendResult, error)
 	Export(ctx context.Context, s signals.Subject) ([]wire.ExportedEvent, bool, error)
 	Erase(ctx context.Context, s signals.Subject) (signals.EraseResult, error)
+	// Link records that session newSession replaces oldSession.
+	Link(ctx context.Context, oldSession, newSession string) error
 }
 
 // Recommender learns from acknowledged events and answers recs.get.

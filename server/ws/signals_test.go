@@ -117,3 +117,41 @@ func TestSignalsUnavailableWithoutLog(t *testing.T) {
 	c.send(wire.TypeRecsGet, "r", wire.RecsGet{Slot: wire.RecsSlotHome})
 	c.expectError("r", wire.CodeUnavailable)
 }
+
+// TestSessionRotation: a resumed session older than RotateAfter gets a new
+// id, and its earlier events stay reachable through export and erase.
+func TestSessionRotation(t *testing.T) {
+	var clock *fakeClock
+	f := newFixture(t, withSignals(t), withClock(&clock), func(c *Config) {
+		c.SessionKey = []byte("rotation test key, 32 bytes long")
+		c.RotateAfter = time.Hour
+	})
+	c := f.dial(t)
+	first := c.hello(wire.Hello{Version: wire.Version, Consent: wire.ConsentAnalytics})
+	var ack wire.SignalAck
+	c.send(wire.TypeSignal, "s1", wire.Signal{Events: []wire.Event{{ID: "old-1", Type: wire.EventProductView, SKU: "chair-1", T: clock.Now().UnixMilli()}}})
+	c.expect(wire.TypeSignalAck, "s1", &ack)
+
+	clock.Advance(30 * time.Minute)
+	if again := f.dial(t).hello(wire.Hello{Version: wire.Version, Session: first.Session}); again.Session != first.Session || !again.Resumed {
+		t.Fatalf("a young session was rotated: %+v", again)
+	}
+	clock.Advance(2 * time.Hour)
+	c2 := f.dial(t)
+	rotated := c2.hello(wire.Hello{Version: wire.Version, Session: first.Session})
+	if rotated.Session == first.Session || !rotated.Resumed || rotated.Consent != wire.ConsentAnalytics {
+		t.Fatalf("old session not rotated: %+v", rotated)
+	}
+	var export wire.PrivacyExportReply
+	c2.send(wire.TypePrivacyExport, "x", nil)
+	c2.expect(wire.TypePrivacyExport, "x", &export)
+	if len(export.Events) != 1 || export.Events[0].ID != "old-1" {
+		t.Fatalf("export under the rotated id: %+v", export.Events)
+	}
+	var erased wire.PrivacyEraseReply
+	c2.send(wire.TypePrivacyErase, "e", nil)
+	c2.expect(wire.TypePrivacyErase, "e", &erased)
+	if erased.Erased != 1 {
+		t.Fatalf("erase under the rotated id removed %d events", erased.Erased)
+	}
+}
