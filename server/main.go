@@ -35,7 +35,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		return serveCommand(args, stderr)
 	case "asset":
-		return assetCommand(args, stdout, stderr)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return assetCommand(ctx, args, stdout, stderr)
 	case "eval":
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
@@ -55,6 +57,9 @@ func usage(w io.Writer) {
   vitrine [serve] [flags]      serve the viewer, the HTTP API and the vitrine.v1 WebSocket
   vitrine asset check FILE     validate a .glb, .gltf (resources beside it) or .zip upload;
                                exit 0 valid, 1 invalid, 2 unusable arguments
+  vitrine asset process FILE -o DIR [-dims W,H,D] [-placement KIND]
+                               run the asset pipeline offline: levels of detail, poster,
+                               views and report.json into DIR
   vitrine eval recs [flags]    offline HitRate@10, NDCG@10, coverage and diversity of the recommenders
 run "vitrine serve -h" for the server's flags and their VITRINE_* environment variables.
 `)

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -684,4 +685,56 @@ func TestSignalsSurviveKill(t *testing.T) {
 		t.Errorf("%d of %d events acknowledged", len(acked), total)
 	}
 	t.Logf("%d events, %d kills, %d stored", total, kills, len(stored))
+}
+
+func TestAssetProcessCommand(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "box.glb")
+	if err := os.WriteFile(model, gltftest.Box(t, 40, 30, 20), 0o644); err != nil { // authored in centimetres
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"asset", "process", model, "-o", out, "-dims", "0.4,0.3,0.2"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s %s", code, &stdout, &stderr)
+	}
+	for _, name := range []string{"lod0.glb", "poster.png", "view-0.png", "view-7.png", "report.json"} {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Errorf("missing %s: %v", name, err)
+		}
+	}
+	var report struct {
+		Unit        string          `json:"unit"`
+		NormalisedM wire.Dimensions `json:"normalised_m"`
+	}
+	data, _ := os.ReadFile(filepath.Join(out, "report.json"))
+	if err := json.Unmarshal(data, &report); err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(report.NormalisedM.W-0.4) > 1e-6 || !strings.Contains(strings.ToLower(report.Unit), "c") {
+		t.Errorf("report %s; want the centimetre model detected and scaled to 0.4 m", data)
+	}
+	// Refused and unusable runs write nothing.
+	bad := filepath.Join(dir, "bad.glb")
+	if err := os.WriteFile(bad, []byte("glTF not really"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"asset", "process", bad, "-o", filepath.Join(dir, "o2")}, 1},
+		{[]string{"asset", "process", model, "-o", out}, 2},
+		{[]string{"asset", "process", model, "-o", filepath.Join(dir, "o3"), "-dims", "1,2"}, 2},
+		{[]string{"asset", "process", model}, 2},
+	} {
+		if code := run(tt.args, io.Discard, io.Discard); code != tt.code {
+			t.Errorf("vitrine %v exited %d; want %d", tt.args, code, tt.code)
+		}
+	}
+	for _, o := range []string{"o2", "o3"} {
+		if _, err := os.Stat(filepath.Join(dir, o)); !os.IsNotExist(err) {
+			t.Errorf("%s written by a failed run", o)
+		}
+	}
 }

@@ -120,7 +120,9 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
 	handle("GET /{$}", "page", s.page)
 	handle("GET /p/{sku}", "page", s.page)
-	handle("GET /merchant", "page", s.page)
+	handle("GET /merchant", "page", func(w http.ResponseWriter, r *http.Request) {
+		s.serveFile(w, r, filepath.Join(s.cfg.WebDir, "merchant.html"))
+	})
 	handle("GET /web/{file...}", "web", s.web)
 	handle("GET /media/{key...}", "media", s.media)
 	if cfg.WebSocket != nil {

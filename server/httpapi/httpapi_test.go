@@ -50,8 +50,10 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	web := t.TempDir()
-	if err := os.WriteFile(filepath.Join(web, "index.html"), []byte("<!doctype html><title>Vitrine</title>"), 0o644); err != nil {
-		t.Fatal(err)
+	for name, page := range map[string]string{"index.html": "<!doctype html><title>Vitrine</title>", "merchant.html": "<!doctype html><title>Vitrine merchant console</title>"} {
+		if err := os.WriteFile(filepath.Join(web, name), []byte(page), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	tokens, err := httpapi.ParseTokens("merchant-a=" + tokenA + ",merchant-b=" + tokenB)
 	if err != nil {
@@ -411,6 +413,9 @@ func TestOperationalRoutes(t *testing.T) {
 		if r := f.do(t, "GET", path, "", "", nil); r.status != want {
 			t.Errorf("GET %s: %d; want %d", path, r.status, want)
 		}
+	}
+	if r := f.do(t, "GET", "/merchant", "", "", nil); !bytes.Contains(r.body, []byte("merchant console")) {
+		t.Errorf("GET /merchant served %q; want the merchant console", r.body)
 	}
 	r := f.do(t, "GET", "/metrics", "", "", nil)
 	if r.status != 200 || !bytes.Contains(r.body, []byte(`vitrine_http_requests_total{code="200",route="healthz"}`)) ||
