@@ -12,7 +12,7 @@ FUZZTIME ?= 10s
 VALIDATOR_VERSION := 2.0.0-dev.3.10
 VALIDATOR := $(CURDIR)/.cache/gltf-validator/node_modules/gltf-validator/package.json
 
-.PHONY: all run build wasm test check unit wasm-test fuzz e2e bench bench-assets bench-signals bench-placement minio validator generate clean
+.PHONY: all run build wasm test check unit wasm-test fuzz e2e bench bench-assets bench-search bench-signals bench-placement minio validator onnx generate clean
 
 all: build wasm
 
@@ -40,10 +40,14 @@ validator: $(VALIDATOR)
 $(VALIDATOR):
 	npm install --silent --no-audit --no-fund --prefix .cache/gltf-validator gltf-validator@$(VALIDATOR_VERSION)
 
+## onnx: ONNX Runtime's shared library (from the npm package onnxruntime-node) for the CNN embedder
+onnx:
+	./server/vsearch/onnx/fetch.sh .cache/onnxruntime
+
 ## test: everything — formatting, vet, unit and integration tests (real MinIO,
 ## headless Chromium, the Khronos validator), the wire package under js/wasm,
 ## and short fuzz runs
-test: check minio validator wasm unit wasm-test fuzz
+test: check minio validator onnx wasm unit wasm-test fuzz
 
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -72,6 +76,11 @@ bench:
 ## bench-assets: levels of detail beside gltfpack -si on the same models (needs Debian gltfpack)
 bench-assets:
 	$(GO) test -run '^$$' -bench AssetsVsGltfpack -benchtime 1x -timeout 30m ./server/assetpipe
+
+## bench-search: embed time, query latency at 10k/100k vectors, HNSW recall, memory, build rate
+## (VITRINE_BENCH_1M=1 adds 1M vectors)
+bench-search:
+	$(GO) test -run '^$$' -bench . -benchtime 1000x -timeout 30m ./server/vsearch/
 
 ## bench-signals: durable ingest rate and recs.get latency
 bench-signals:

@@ -1,0 +1,277 @@
+// Package eval measures visual search quality on a labelled set: a
+// gallery folder and a queries folder, each holding one sub-folder per
+// product label with that product's images. For every embedder it embeds
+// both, ranks the gallery's products for each query by their best-matching
+// image (the same max pooling the index uses), and reports Recall@1/5/10
+// over products and mean average precision over gallery images.
+package eval
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	_ "image/jpeg" // labelled sets are JPEG
+	_ "image/png"  // and PNG
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/vitrine-shop/vitrine/server/vsearch"
+)
+
+// Item is one labelled image.
+type Item struct {
+	Label string
+	Path  string
+	Image image.Image
+}
+
+// Limits on what LoadSet reads: a labelled set is trusted but bounded.
+const (
+	maxSetImages     = 20000
+	maxSetImageBytes = 8 << 20
+)
+
+// LoadSet reads every .jpg, .jpeg and .png in dir's immediate
+// sub-folders, labelled by the sub-folder's name, in sorted order.
+func LoadSet(dir string) ([]Item, error) {
+	labels, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("eval: read set: %w", err)
+	}
+	var items []Item
+	for _, l := range labels {
+		if !l.IsDir() {
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(dir, l.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("eval: read label %s: %w", l.Name(), err)
+		}
+		for _, f := range files {
+			ext := strings.ToLower(filepath.Ext(f.Name()))
+			if f.IsDir() || (ext != ".jpg" && ext != ".jpeg" && ext != ".png") {
+				continue
+			}
+			if len(items) >= maxSetImages {
+				return nil, fmt.Errorf("eval: %s holds more than %d images", dir, maxSetImages)
+			}
+			path := filepath.Join(dir, l.Name(), f.Name())
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return nil, fmt.Errorf("eval: %w", err)
+			}
+			img, err := vsearch.DecodeQueryImage(data, maxSetImageBytes, 4096*4096)
+			if err != nil {
+				return nil, fmt.Errorf("eval: %s: %w", path, err)
+			}
+			items = append(items, Item{Label: l.Name(), Path: path, Image: img})
+		}
+	}
+	if len(items) == 0 {
+		return nil, fmt.Errorf("eval: %s holds no labelled images", dir)
+	}
+	return items, nil
+}
+
+// Metrics are one embedder's figures on a labelled set.
+type Metrics struct {
+	Embedder string
+	Queries  int
+	// RecallAt1, RecallAt5 and RecallAt10 are the fractions of queries
+	// whose product is among the first 1, 5 and 10 ranked products.
+	RecallAt1, RecallAt5, RecallAt10 float64
+	// MAP is the mean over queries of the average precision of the
+	// ranking of gallery images (relevant: the query product's images).
+	MAP float64
+	// EmbedTime is the mean time to embed one image.
+	EmbedTime time.Duration
+	// PerLabelRecallAt1 is Recall@1 per query label.
+	PerLabelRecallAt1 map[string]float64
+}
+
+// EmbedAll embeds items with e on all CPUs, in order.
+func EmbedAll(ctx context.Context, e vsearch.Embedder, items []Item) ([][]float32, time.Duration, error) {
+	out := make([][]float32, len(items))
+	errs := make([]error, len(items))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], errs[i] = e.Embed(ctx, items[i].Image)
+			}
+		}()
+	}
+	for i := range items {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	busy := time.Since(start) * time.Duration(runtime.GOMAXPROCS(0))
+	for i, err := range errs {
+		if err != nil {
+			return nil, 0, fmt.Errorf("eval: embed %s with %s: %w", items[i].Path, e.Name(), err)
+		}
+	}
+	return out, busy / time.Duration(max(len(items), 1)), nil
+}
+
+// Score ranks the gallery for each query given a similarity function
+// sim(query, galleryItem) and returns the metrics.
+func Score(gallery, queries []Item, sim func(q, g int) float32) Metrics {
+	m := Metrics{Queries: len(queries), PerLabelRecallAt1: map[string]float64{}}
+	labelCount := map[string]int{}
+	for _, g := range gallery {
+		labelCount[g.Label]++
+	}
+	perLabelN := map[string]int{}
+	type scored struct {
+		idx   int
+		score float32
+	}
+	ranked := make([]scored, len(gallery))
+	for q := range queries {
+		truth := queries[q].Label
+		best := map[string]float32{}
+		for g := range gallery {
+			s := sim(q, g)
+			ranked[g] = scored{g, s}
+			if b, ok := best[gallery[g].Label]; !ok || s > b {
+				best[gallery[g].Label] = s
+			}
+		}
+		// Product rank: 1 + products scoring strictly higher than the
+		// truth (ties count against the query).
+		rank := 1
+		for label, s := range best {
+			if label != truth && s >= best[truth] {
+				rank++
+			}
+		}
+		if rank <= 1 {
+			m.RecallAt1++
+			m.PerLabelRecallAt1[truth]++
+		}
+		if rank <= 5 {
+			m.RecallAt5++
+		}
+		if rank <= 10 {
+			m.RecallAt10++
+		}
+		perLabelN[truth]++
+		sort.SliceStable(ranked, func(i, j int) bool { return ranked[i].score > ranked[j].score })
+		hits, ap := 0, 0.0
+		for pos, r := range ranked {
+			if gallery[r.idx].Label == truth {
+				hits++
+				ap += float64(hits) / float64(pos+1)
+			}
+		}
+		if n := labelCount[truth]; n > 0 {
+			m.MAP += ap / float64(n)
+		}
+	}
+	if n := float64(len(queries)); n > 0 {
+		m.RecallAt1 /= n
+		m.RecallAt5 /= n
+		m.RecallAt10 /= n
+		m.MAP /= n
+	}
+	for label, n := range perLabelN {
+		m.PerLabelRecallAt1[label] /= float64(n)
+	}
+	return m
+}
+
+// Evaluate embeds gallery and queries with e and scores them.
+func Evaluate(ctx context.Context, e vsearch.Embedder, gallery, queries []Item) (Metrics, error) {
+	gv, gt, err := EmbedAll(ctx, e, gallery)
+	if err != nil {
+		return Metrics{}, err
+	}
+	qv, qt, err := EmbedAll(ctx, e, queries)
+	if err != nil {
+		return Metrics{}, err
+	}
+	m := Score(gallery, queries, func(q, g int) float32 { return vsearch.Dot(qv[q], gv[g]) })
+	m.Embedder = vsearch.SpaceOf(e).String()
+	m.EmbedTime = (gt*time.Duration(len(gallery)) + qt*time.Duration(len(queries))) / time.Duration(len(gallery)+len(queries))
+	return m, nil
+}
+
+// RunEval evaluates each embedder on the labelled gallery and queries
+// folders and prints a table of Recall@1/5/10 and mAP, one row per
+// embedder, followed by Recall@1 per product. It is `vitrine eval search`.
+func RunEval(ctx context.Context, w io.Writer, galleryDir, queriesDir string, embedders ...vsearch.Embedder) error {
+	if len(embedders) == 0 {
+		return fmt.Errorf("eval: no embedders to evaluate")
+	}
+	gallery, err := LoadSet(galleryDir)
+	if err != nil {
+		return err
+	}
+	queries, err := LoadSet(queriesDir)
+	if err != nil {
+		return err
+	}
+	var all []Metrics
+	for _, e := range embedders {
+		m, err := Evaluate(ctx, e, gallery, queries)
+		if err != nil {
+			return err
+		}
+		all = append(all, m)
+	}
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "gallery: %d images of %d products; queries: %d\n\n", len(gallery), countLabels(gallery), len(queries))
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "embedder\tR@1\tR@5\tR@10\tmAP\tembed/img")
+	for _, m := range all {
+		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%.3f\t%s\n", m.Embedder, m.RecallAt1, m.RecallAt5, m.RecallAt10, m.MAP, m.EmbedTime.Round(10*time.Microsecond))
+	}
+	tw.Flush()
+	fmt.Fprintln(&buf)
+	tw = tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+	header := "R@1 per product"
+	for _, m := range all {
+		header += "\t" + m.Embedder
+	}
+	fmt.Fprintln(tw, header)
+	labels := make([]string, 0, len(all[0].PerLabelRecallAt1))
+	for l := range all[0].PerLabelRecallAt1 {
+		labels = append(labels, l)
+	}
+	slices.Sort(labels)
+	for _, l := range labels {
+		row := l
+		for _, m := range all {
+			row += fmt.Sprintf("\t%.2f", m.PerLabelRecallAt1[l])
+		}
+		fmt.Fprintln(tw, row)
+	}
+	tw.Flush()
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("eval: write report: %w", err)
+	}
+	return nil
+}
+
+func countLabels(items []Item) int {
+	seen := map[string]bool{}
+	for _, it := range items {
+		seen[it.Label] = true
+	}
+	return len(seen)
+}

@@ -1,0 +1,93 @@
+package eval
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/vitrine-shop/vitrine/server/vsearch"
+)
+
+const (
+	committedGallery = "../testdata/eval/gallery"
+	committedQueries = "../testdata/eval/queries"
+)
+
+// TestCommittedSet runs the harness on the committed labelled set. The
+// floors are the figures measured when the set was generated (rounded
+// down), so a change that makes search worse fails here; docs/vsearch.md
+// has the exact numbers.
+func TestCommittedSet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("embeds ~360 images")
+	}
+	ctx := context.Background()
+	gallery, err := LoadSet(committedGallery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	queries, err := LoadSet(committedQueries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countLabels(queries); n != 11 || len(queries) < 110 {
+		t.Fatalf("queries: %d images of %d products, want ≥110 of 11", len(queries), n)
+	}
+	desc, err := Evaluate(ctx, vsearch.NewDescriptor(), gallery, queries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := Evaluate(ctx, vsearch.ColourHistogram{}, gallery, queries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("descriptor R@1 %.3f R@5 %.3f R@10 %.3f mAP %.3f", desc.RecallAt1, desc.RecallAt5, desc.RecallAt10, desc.MAP)
+	t.Logf("baseline   R@1 %.3f R@5 %.3f R@10 %.3f mAP %.3f", base.RecallAt1, base.RecallAt5, base.RecallAt10, base.MAP)
+	if desc.RecallAt1 < 0.45 || desc.RecallAt10 < 0.8 || desc.MAP < 0.33 {
+		t.Errorf("built-in descriptor regressed: %+v", desc)
+	}
+	if desc.RecallAt1 < base.RecallAt1+0.3 {
+		t.Errorf("descriptor R@1 %.3f is not well above the baseline's %.3f", desc.RecallAt1, base.RecallAt1)
+	}
+}
+
+func TestRunEvalPrintsTable(t *testing.T) {
+	ctx := context.Background()
+	var out bytes.Buffer
+	// The gallery doubles as its own query set: every query has an exact
+	// copy in the gallery, so Recall@1 must be perfect (mAP is not: other images of the
+	// same product may rank below another product's).
+	if err := RunEval(ctx, &out, committedGallery, committedGallery+"/../gallery", vsearch.ColourHistogram{}); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, want := range []string{"embedder", "R@1", "mAP", "hsv-hist@1/128  1.000  1.000  1.000", "chair-oak"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
+	if err := RunEval(ctx, &out, committedGallery, committedQueries); err == nil {
+		t.Error("no embedders accepted")
+	}
+	if err := RunEval(ctx, &out, "does-not-exist", committedQueries, vsearch.ColourHistogram{}); err == nil {
+		t.Error("missing gallery accepted")
+	}
+}
+
+func TestScoreKnownAnswers(t *testing.T) {
+	gallery := []Item{{Label: "a"}, {Label: "a"}, {Label: "b"}, {Label: "c"}}
+	queries := []Item{{Label: "a"}, {Label: "b"}}
+	// Query 0 ranks gallery 2 (b) first, then 0 (a): product rank 2.
+	// Query 1 ranks gallery 2 (b) first: rank 1.
+	sims := [][]float32{{0.8, 0.1, 0.9, 0.2}, {0.1, 0.2, 0.9, 0.3}}
+	m := Score(gallery, queries, func(q, g int) float32 { return sims[q][g] })
+	if m.RecallAt1 != 0.5 || m.RecallAt5 != 1 {
+		t.Errorf("recall %+v", m)
+	}
+	// AP query 0: relevant at image ranks 2 and 4 → (1/2 + 2/4)/2 = 0.5;
+	// query 1: relevant at rank 1 → 1. mAP = 0.75.
+	if m.MAP < 0.749 || m.MAP > 0.751 {
+		t.Errorf("mAP %v, want 0.75", m.MAP)
+	}
+}

@@ -1,0 +1,30 @@
+// Command gen writes the labelled visual-search evaluation set committed
+// under server/vsearch/testdata/eval (run from the module root with
+// `go run ./server/vsearch/eval/gen`), or another set with -seed and
+// -yaw-offset (the tuning set).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/vitrine-shop/vitrine/server/vsearch/eval/synth"
+)
+
+func main() {
+	out := flag.String("o", "server/vsearch/testdata/eval", "output folder (gallery/ and queries/ go under it)")
+	seed := flag.Uint64("seed", 20240601, "random seed of the queries")
+	perProduct := flag.Int("queries", 12, "queries per product")
+	yawOffset := flag.Float64("yaw-offset", 30, "offset of the queries' viewpoints from the gallery's, degrees")
+	gallery := flag.Bool("gallery", true, "write the gallery")
+	flag.Parse()
+	opt := synth.Options{Seed: *seed, QueriesPerProduct: *perProduct, QueryYawOffsetDeg: *yawOffset, Gallery: *gallery, Queries: true}
+	if err := synth.Generate(context.Background(), *out, opt); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	slog.Info("wrote labelled set", "dir", *out)
+}

@@ -1,0 +1,87 @@
+package synth
+
+import (
+	"bytes"
+	"context"
+	"image/jpeg"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/vitrine-shop/vitrine/assets"
+)
+
+func TestShiftHueKnownValues(t *testing.T) {
+	cases := []struct {
+		r, g, b, hue, sat float64
+		want              [3]float64
+	}{
+		{1, 0, 0, 120, 1, [3]float64{0, 1, 0}},
+		{1, 0, 0, 240, 1, [3]float64{0, 0, 1}},
+		{0, 0, 1, 120, 1, [3]float64{1, 0, 0}},
+		{0.5, 0.5, 0.5, 90, 1, [3]float64{0.5, 0.5, 0.5}}, // grey has no hue
+		{1, 0.5, 0.5, 0, 0, [3]float64{1, 1, 1}},          // desaturated
+	}
+	for _, c := range cases {
+		r, g, b := shiftHue(c.r, c.g, c.b, c.hue, c.sat)
+		got := [3]float64{r, g, b}
+		for i := range got {
+			if math.Abs(got[i]-c.want[i]) > 1e-9 {
+				t.Errorf("shiftHue(%v,%v,%v,%v,%v) = %v, want %v", c.r, c.g, c.b, c.hue, c.sat, got, c.want)
+				break
+			}
+		}
+	}
+}
+
+// TestSceneMatchesCatalogDimensions checks the GLB conversion: every
+// sample model's bounds are its catalog dimensions.
+func TestSceneMatchesCatalogDimensions(t *testing.T) {
+	products, err := loadProducts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, _ := assets.Products()
+	if len(products) != len(list) {
+		t.Fatalf("%d products, catalog has %d", len(products), len(list))
+	}
+	for _, p := range products {
+		size := [3]float64{p.hi[0] - p.lo[0], p.hi[1] - p.lo[1], p.hi[2] - p.lo[2]}
+		want := [3]float64{p.DimensionsM.W, p.DimensionsM.H, p.DimensionsM.D}
+		for i := range size {
+			if math.Abs(size[i]-want[i]) > 1e-3 {
+				t.Errorf("%s: size %v, catalog %v", p.SKU, size, want)
+				break
+			}
+		}
+	}
+}
+
+func TestQueryIsDeterministicAndBounded(t *testing.T) {
+	products, err := loadProducts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := Options{Seed: 5, QueriesPerProduct: 12, QueryYawOffsetDeg: 30}
+	render := func() []byte {
+		img, quality, err := query(context.Background(), products[0], 4, opt, rand.New(rand.NewPCG(5, 4)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if quality < 30 || quality > 90 {
+			t.Errorf("quality %d", quality)
+		}
+		b := img.Bounds()
+		if b.Dx() < 192 || b.Dx() > 320 || b.Dy() < 192 || b.Dy() > 320 {
+			t.Errorf("size %v", b)
+		}
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	if !bytes.Equal(render(), render()) {
+		t.Error("the same seed gave two different queries")
+	}
+}

@@ -1,0 +1,178 @@
+// Command tune chooses the built-in descriptor's block weights on data.
+//
+// It embeds a gallery and a tuning query set (generated with a seed and
+// viewpoints different from the committed test queries, e.g.
+// `go run ./server/vsearch/eval/gen -o /tmp/tune -gallery=false -seed 7
+// -yaw-offset 15 -queries 16`) block by block, splits the tuning queries
+// into a training half (even query numbers) and a validation half (odd),
+// grid-searches the weights maximising Recall@1 (mAP breaking ties) on the
+// training half, and reports the best weights' figures on both halves, and
+// each block's mean similarity between unrelated products (the baselines
+// that calibrate Result.Why). The committed test queries are never read.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/vitrine-shop/vitrine/server/vsearch"
+	"github.com/vitrine-shop/vitrine/server/vsearch/eval"
+)
+
+const numBlocks = 4
+
+var blockNames = [numBlocks]string{"colour", "layout", "texture", "shape"}
+
+func main() {
+	galleryDir := flag.String("gallery", "server/vsearch/testdata/eval/gallery", "gallery folder")
+	queriesDir := flag.String("queries", "", "tuning queries folder (not the committed test queries)")
+	flag.Parse()
+	if *queriesDir == "" || strings.Contains(filepath.ToSlash(*queriesDir), "testdata/eval/queries") {
+		fmt.Fprintln(os.Stderr, "tune: -queries must name a tuning set, never the committed test queries")
+		os.Exit(2)
+	}
+	if err := run(context.Background(), *galleryDir, *queriesDir); err != nil {
+		fmt.Fprintln(os.Stderr, "tune:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, galleryDir, queriesDir string) error {
+	gallery, err := eval.LoadSet(galleryDir)
+	if err != nil {
+		return err
+	}
+	queries, err := eval.LoadSet(queriesDir)
+	if err != nil {
+		return err
+	}
+	d := vsearch.NewDescriptor()
+	gb, err := embedBlocks(ctx, d, gallery)
+	if err != nil {
+		return err
+	}
+	qb, err := embedBlocks(ctx, d, queries)
+	if err != nil {
+		return err
+	}
+	var train, val []int
+	for i, q := range queries {
+		var n int
+		fmt.Sscanf(filepath.Base(q.Path), "q%d", &n)
+		if n%2 == 0 {
+			train = append(train, i)
+		} else {
+			val = append(val, i)
+		}
+	}
+	// sims[b][q][g]: cosine of block b between query q and gallery g.
+	var sims [numBlocks][][]float32
+	for b := range sims {
+		sims[b] = make([][]float32, len(queries))
+		for q := range queries {
+			sims[b][q] = make([]float32, len(gallery))
+			for g := range gallery {
+				sims[b][q][g] = vsearch.Dot(qb[q][b], gb[g][b])
+			}
+		}
+	}
+	score := func(w [numBlocks]float32, subset []int) eval.Metrics {
+		var total float32
+		for _, x := range w {
+			total += x * x
+		}
+		sub := make([]eval.Item, len(subset))
+		for i, q := range subset {
+			sub[i] = queries[q]
+		}
+		return eval.Score(gallery, sub, func(q, g int) float32 {
+			var s float32
+			for b := range w {
+				s += w[b] * w[b] * sims[b][subset[q]][g]
+			}
+			return s / total
+		})
+	}
+	fmt.Printf("tuning queries: %d (train %d, validation %d); gallery %d images\n\n", len(queries), len(train), len(val), len(gallery))
+	for b := range numBlocks {
+		var w [numBlocks]float32
+		w[b] = 1
+		mt, mv := score(w, train), score(w, val)
+		fmt.Printf("block %-8s alone: train R@1 %.3f, validation R@1 %.3f\n", blockNames[b], mt.RecallAt1, mv.RecallAt1)
+	}
+	grid := []float32{0, 0.25, 0.5, 0.75, 1, 1.5, 2}
+	best, bestM := [numBlocks]float32{}, eval.Metrics{RecallAt1: -1}
+	for _, wl := range grid {
+		for _, wt := range grid {
+			for _, ws := range grid {
+				w := [numBlocks]float32{1, wl, wt, ws}
+				m := score(w, train)
+				if m.RecallAt1 > bestM.RecallAt1 || (m.RecallAt1 == bestM.RecallAt1 && m.MAP > bestM.MAP) {
+					best, bestM = w, m
+				}
+			}
+		}
+	}
+	mv := score(best, val)
+	fmt.Printf("\nbest weights (colour, layout, texture, shape) = %v\n", best)
+	fmt.Printf("  train:      R@1 %.3f  R@5 %.3f  mAP %.3f\n", bestM.RecallAt1, bestM.RecallAt5, bestM.MAP)
+	fmt.Printf("  validation: R@1 %.3f  R@5 %.3f  mAP %.3f\n", mv.RecallAt1, mv.RecallAt5, mv.MAP)
+	cur := vsearch.DefaultWeights
+	mc := score(cur, val)
+	fmt.Printf("current DefaultWeights %v: validation R@1 %.3f mAP %.3f\n", cur, mc.RecallAt1, mc.MAP)
+
+	// Baselines: mean block cosine between a query and gallery images of
+	// other products.
+	fmt.Printf("\nblock baselines (mean cosine, unrelated pairs):")
+	for b := range numBlocks {
+		var sum float64
+		var n int
+		for q := range queries {
+			for g := range gallery {
+				if !sameProduct(queries[q].Label, gallery[g].Label) {
+					sum += float64(sims[b][q][g])
+					n++
+				}
+			}
+		}
+		fmt.Printf(" %s %.3f", blockNames[b], sum/float64(n))
+	}
+	fmt.Println()
+	return nil
+}
+
+// sameProduct treats distractor variants as unrelated to their source.
+func sameProduct(a, b string) bool { return a == b }
+
+func embedBlocks(ctx context.Context, d *vsearch.Descriptor, items []eval.Item) ([][numBlocks][]float32, error) {
+	out := make([][numBlocks][]float32, len(items))
+	errs := make([]error, len(items))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], errs[i] = d.EmbedBlocks(ctx, items[i].Image)
+			}
+		}()
+	}
+	for i := range items {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("embed %s: %w", items[i].Path, err)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,128 @@
+package vsearch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+
+	"github.com/vitrine-shop/vitrine/server/blob"
+)
+
+// Result is one product found by a visual search.
+type Result struct {
+	SKU   string
+	Score float32
+	// Why names the descriptor block that agreed most beyond its usual
+	// agreement between unrelated products: "colour", "shape" or
+	// "texture"; empty for embedders without blocks.
+	Why string
+}
+
+// Service ties an embedder to a gallery index: it embeds product images
+// as products are indexed and query images as they are searched. It is
+// safe for concurrent use.
+type Service struct {
+	emb   Embedder
+	index *Index
+}
+
+// NewService returns a service with an empty index for emb.
+func NewService(emb Embedder, opt Options) *Service {
+	return &Service{emb: emb, index: NewIndex(SpaceOf(emb), opt)}
+}
+
+// LoadService returns a service whose index is loaded from store at key.
+// A missing file gives an empty index (err wrapping blob.ErrNotFound is
+// returned alongside it so the caller can log "starting empty"); a file
+// from another embedder is refused with ErrSpaceMismatch.
+func LoadService(ctx context.Context, emb Embedder, store blob.Store, key string, opt Options) (*Service, error) {
+	x, err := Load(ctx, store, key, SpaceOf(emb), opt, 0)
+	if errors.Is(err, blob.ErrNotFound) {
+		return NewService(emb, opt), err
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Service{emb: emb, index: x}, nil
+}
+
+// Embedder returns the service's embedder.
+func (s *Service) Embedder() Embedder { return s.emb }
+
+// Index returns the service's index.
+func (s *Service) Index() *Index { return s.index }
+
+// Save persists the index in store under key.
+func (s *Service) Save(ctx context.Context, store blob.Store, key string) error {
+	return s.index.Save(ctx, store, key)
+}
+
+// IndexProduct embeds a product's images (photos and rendered views) and
+// replaces its vectors in the index.
+func (s *Service) IndexProduct(ctx context.Context, sku, category string, price float64, images []image.Image) error {
+	if err := checkProduct(sku, category, price, len(images)); err != nil {
+		return err
+	}
+	vectors := make([][]float32, 0, len(images))
+	for i, img := range images {
+		v, err := s.emb.Embed(ctx, img)
+		if err != nil {
+			return fmt.Errorf("vsearch: index %s image %d: %w", sku, i, err)
+		}
+		vectors = append(vectors, v)
+	}
+	return s.index.Add(sku, category, price, vectors)
+}
+
+// Remove drops a product from the index; it reports whether it was there.
+func (s *Service) Remove(sku string) bool { return s.index.Remove(sku) }
+
+// Search embeds img and returns the k most similar products that pass
+// filter, best first.
+func (s *Service) Search(ctx context.Context, img image.Image, k int, filter Filter) ([]Result, error) {
+	q, err := s.emb.Embed(ctx, img)
+	if err != nil {
+		return nil, fmt.Errorf("vsearch: embed query: %w", err)
+	}
+	return s.SearchVector(ctx, q, k, filter)
+}
+
+// SearchVector is Search for an already embedded query.
+func (s *Service) SearchVector(ctx context.Context, q []float32, k int, filter Filter) ([]Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	be, _ := s.emb.(BlockEmbedder)
+	var blocks []Block
+	if be != nil {
+		blocks = be.Blocks()
+	}
+	hits, err := s.index.Search(q, k, filter, blocks)
+	if err != nil {
+		return nil, fmt.Errorf("vsearch: search: %w", err)
+	}
+	out := make([]Result, len(hits))
+	for i, h := range hits {
+		out[i] = Result{SKU: h.SKU, Score: h.Score}
+		if be != nil {
+			out[i].Why = explain(be, blocks, h.BlockScores)
+		}
+	}
+	return out, nil
+}
+
+// explain picks the reason of the block whose contribution most exceeds
+// its baseline between unrelated products.
+func explain(be BlockEmbedder, blocks []Block, scores []float32) string {
+	best, why := float32(-1e9), ""
+	for i, b := range blocks {
+		if i >= len(scores) {
+			break
+		}
+		if margin := scores[i] - be.BlockBaseline(i); margin > best {
+			best, why = margin, b.Reason
+		}
+	}
+	return why
+}
