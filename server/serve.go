@@ -25,6 +25,7 @@ import (
 	"github.com/vitrine-shop/vitrine/server/recs"
 	"github.com/vitrine-shop/vitrine/server/seed"
 	"github.com/vitrine-shop/vitrine/server/signals"
+	"github.com/vitrine-shop/vitrine/server/vsearch"
 	"github.com/vitrine-shop/vitrine/server/ws"
 )
 
@@ -102,7 +103,21 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		}
 	}()
 	registerSignalMetrics(reg, sig)
-	recommender := recs.New(recs.Options{})
+
+	gallery, err := vsearch.OpenGallery(ctx, vsearch.NewDescriptor(), store, cat, log)
+	if err != nil {
+		return err
+	}
+	if err := gallery.Sync(ctx); err != nil {
+		log.Warn("vitrine: indexing the catalog for visual search", "err", err)
+	}
+	recommender := recs.New(recs.Options{Similar: func(sku string, k int) []recs.SimilarItem {
+		var items []recs.SimilarItem
+		for _, n := range gallery.Neighbours(context.Background(), sku, k) {
+			items = append(items, recs.SimilarItem{SKU: n.SKU, Score: n.Score})
+		}
+		return items
+	}})
 
 	sessionKey := []byte(cfg.SessionKey)
 	if cfg.SessionKey == "" {
@@ -110,7 +125,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 			return err
 		}
 	}
-	hub, err := ws.NewHub(ws.Config{Catalog: cat, Blobs: store, Logger: log, Registerer: reg, Signals: sig, Recs: recommender, SessionKey: sessionKey})
+	hub, err := ws.NewHub(ws.Config{Catalog: cat, Blobs: store, Logger: log, Registerer: reg, Signals: sig, Recs: recommender, SessionKey: sessionKey, Search: gallery})
 	if err != nil {
 		return err
 	}
@@ -118,7 +133,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	handler, err := httpapi.New(httpapi.Config{
 		Catalog: cat, Pipeline: pipe, Blobs: store, WebSocket: hub, WebDir: cfg.WebDir,
 		Merchants: tokens, MaxModelBytes: cfg.MaxModelBytes, MaxImageBytes: cfg.MaxImageBytes,
-		Registry: reg, Logger: log,
+		Registry: reg, Logger: log, Search: gallery,
 		Ready: func(ctx context.Context) error {
 			if shuttingDown.Load() {
 				return errors.New("shutting down")
@@ -147,6 +162,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	}()
 	go cat.Follow(bg, cfg.RefreshInterval)
 	go feedRecommender(bg, cat, recommender, cfg.RefreshInterval)
+	go gallery.Follow(bg, cfg.RefreshInterval)
 	go sweepOrphans(bg, cat, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)

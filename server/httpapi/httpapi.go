@@ -49,6 +49,8 @@ type Config struct {
 	Catalog  Catalog
 	Pipeline Pipeline
 	Blobs    Blobs
+	// Search answers POST /api/v1/search/image; nil answers 503.
+	Search Searcher
 	// WebSocket serves GET /ws.
 	WebSocket http.Handler
 	// WebDir holds index.html, main.wasm, wasm_exec.js and the page's files.
@@ -129,6 +131,7 @@ func New(cfg Config) (http.Handler, error) {
 		mux.Handle("GET /ws", cfg.WebSocket)
 	}
 	handle("POST /api/v1/place/measure", "place_measure", s.placeMeasure)
+	handle("POST /api/v1/search/image", "search_image", s.searchImage)
 	handle("GET /api/v1/products", "products", s.merchant(s.listProducts))
 	handle("POST /api/v1/products", "products", s.merchant(s.createProduct))
 	handle("GET /api/v1/products/{sku}", "product", s.merchant(s.owned(s.getProduct)))

@@ -132,14 +132,18 @@ func (c *conn) readPump() {
 		switch msgType {
 		case websocket.TextMessage:
 			r := c.sess.dispatch(c.ctx, data)
-			c.send.put(c.ctx, frame{data: r.frame})
+			if r.frame != nil { // nil: a search.image whose answer follows its upload
+				c.send.put(c.ctx, frame{data: r.frame})
+			}
 			if r.stream != nil {
 				// Started even when the reply could not be queued: the
 				// stream sees the ended context and releases its reader.
 				c.sess.startStream(r.stream)
 			}
 		case websocket.BinaryMessage:
-			c.send.put(c.ctx, frame{data: c.sess.binary(data)})
+			if f := c.sess.binary(c.ctx, data); f != nil { // nil: an upload chunk taken in
+				c.send.put(c.ctx, frame{data: f})
+			}
 		}
 	}
 }

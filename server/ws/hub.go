@@ -107,6 +107,8 @@ type Config struct {
 	// Signals is the durable event log behind signal and privacy.*; nil
 	// answers those with unavailable.
 	Signals Signals
+	// Search answers search.image; nil answers it with unavailable.
+	Search Searcher
 	// Recs answers recs.get and learns from acknowledged signals; nil
 	// answers recs.get with unavailable.
 	Recs Recommender
@@ -118,6 +120,7 @@ type Config struct {
 type Hub struct {
 	rotateAfter time.Duration
 	signals     Signals
+	search      Searcher
 	recs        Recommender
 	catalog     Catalog
 	blobs       Blobs
@@ -177,6 +180,7 @@ func NewHub(cfg Config) (*Hub, error) {
 	}
 	h := &Hub{
 		signals:     cfg.Signals,
+		search:      cfg.Search,
 		rotateAfter: cfg.RotateAfter,
 		recs:        cfg.Recs,
 		catalog:     cfg.Catalog,

@@ -112,7 +112,8 @@ func TestMessagesBeforeHello(t *testing.T) {
 		{wire.TypeCatalogGet, wire.CatalogGet{SKU: "chair-1"}, wire.CodeBadRequest},
 		{wire.TypeModelOpen, wire.ModelOpen{SKU: "chair-1"}, wire.CodeBadRequest},
 		{wire.TypeModelCancel, wire.ModelCancel{Stream: 1}, wire.CodeBadRequest},
-		{"search.image", nil, wire.CodeUnknownType},
+		{wire.TypeSearchImage, nil, wire.CodeBadRequest},
+		{"teleport", nil, wire.CodeUnknownType},
 	}
 	for _, tt := range tests {
 		c.send(tt.typ, "early", tt.body)

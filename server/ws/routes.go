@@ -25,4 +25,5 @@ var routes = map[string]handler{
 	wire.TypePrivacyExport: (*session).privacyExport,
 	wire.TypePrivacyErase:  (*session).privacyErase,
 	wire.TypeConsentUpdate: (*session).consentUpdate,
+	wire.TypeSearchImage:   (*session).searchImage,
 }

@@ -35,17 +35,21 @@ type session struct {
 	userID     string // the merchant's id for a signed-in shopper; only at personalisation
 	nextStream uint32
 
+	uploads map[uint32]*upload // search.image uploads in progress, by stream
+
 	mu      sync.Mutex
 	streams map[uint32]*modelStream
 	running sync.WaitGroup // stream goroutines
 }
 
 func newSession(h *Hub, ctx context.Context, send outbox, log *slog.Logger) *session {
-	return &session{hub: h, ctx: ctx, send: send, log: log, streams: make(map[uint32]*modelStream)}
+	return &session{hub: h, ctx: ctx, send: send, log: log, streams: make(map[uint32]*modelStream), uploads: make(map[uint32]*upload)}
 }
 
 // reply is the outcome of dispatching one message: exactly one frame to
-// queue and, for model.open, the stream to start once it is queued.
+// queue (none for a search.image awaiting its upload, whose answer follows
+// the upload's last chunk) and, for model.open, the stream to start once
+// it is queued.
 type reply struct {
 	frame  []byte
 	stream *modelStream
@@ -71,15 +75,6 @@ func (s *session) dispatch(ctx context.Context, data []byte) reply {
 		return reply{frame: s.errorFrame(env.ID, wire.Errorf(wire.CodeBadRequest, "send hello first"))}
 	}
 	return h(s, ctx, env)
-}
-
-// binary answers a binary frame from the client: version 1 has no uploads.
-func (s *session) binary(data []byte) []byte {
-	s.hub.metrics.messages.WithLabelValues("binary").Inc()
-	if _, _, werr := wire.DecodeFrame(data); werr != nil {
-		return s.errorFrame("", werr)
-	}
-	return s.errorFrame("", wire.Errorf(wire.CodeBadRequest, "no upload stream is open"))
 }
 
 // rateLimited answers a message the rate limit refused, echoing its id
