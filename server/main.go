@@ -61,6 +61,7 @@ func usage(w io.Writer) {
                                run the asset pipeline offline: levels of detail, poster,
                                views and report.json into DIR
   vitrine eval recs [flags]    offline HitRate@10, NDCG@10, coverage and diversity of the recommenders
+  vitrine eval search [flags]  Recall@1/5/10 and mAP of the visual-search embedders on a labelled set
 run "vitrine serve -h" for the server's flags and their VITRINE_* environment variables.
 `)
 }

@@ -738,3 +738,22 @@ func TestAssetProcessCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestEvalSearchCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("embeds the whole evaluation set")
+	}
+	var stdout, stderr bytes.Buffer
+	args := []string{"eval", "search", "-gallery", "vsearch/testdata/eval/gallery", "-queries", "vsearch/testdata/eval/queries"}
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, &stderr)
+	}
+	for _, want := range []string{"R@1", "mAP", "vitrine-desc", "hsv-hist"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, &stdout)
+		}
+	}
+	if code := run([]string{"eval", "search", "-gallery", t.TempDir()}, io.Discard, io.Discard); code == 0 {
+		t.Error("an empty gallery evaluated without error")
+	}
+}
