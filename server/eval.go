@@ -7,10 +7,10 @@ import (
 	"io"
 
 	"github.com/vitrine-shop/vitrine/server/recs"
+	"github.com/vitrine-shop/vitrine/server/recs/synth"
 	"github.com/vitrine-shop/vitrine/server/vsearch"
 	"github.com/vitrine-shop/vitrine/server/vsearch/eval"
 	"github.com/vitrine-shop/vitrine/server/vsearch/onnx"
-	"github.com/vitrine-shop/vitrine/server/recs/synth"
 )
 
 // evalCommand runs `vitrine eval recs|search`: offline quality figures.
