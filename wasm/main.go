@@ -34,12 +34,14 @@ func main() {
 
 	var u *ui
 	c := client.New(client.Options{
-		Consent:    "none",
+		Consent:    storedConsent(),
 		ClientName: "vitrine-wasm",
 		Logger:     log,
 		OnState:    func(s client.State) { u.post(evConn{state: s}) },
 	})
 	u = newUI(c, v, log)
+	u.sig = newSignalsUI(ctx, u)
+	u.place = newPlaceFlows(c, v, u, log)
 	u.bind()
 	go u.loop(ctx)
 	go func() {

@@ -89,6 +89,13 @@ type ui struct {
 	opener      string       // SKU whose card opened the product view
 	lastPercent atomic.Int64 // progress shown, updated from the client's goroutine
 
+	// sig emits interaction signals and owns the consent banner, the
+	// recommendations and the "Your data" page (signals_ui.go).
+	sig *signalsUI
+	// place runs "View in your room" and "Try on" (place.go); nil on a
+	// page without their markup.
+	place *placeFlows
+
 	// elements
 	grid, chips, count, empty, more   js.Value
 	catalogView, productView          js.Value
@@ -177,7 +184,7 @@ func (u *ui) bind() {
 		})
 	}
 	listen(global, "popstate", func(js.Value) {
-		u.post(evNavigate{path: global.Get("location").Get("pathname").String()})
+		u.post(evNavigate{path: routePath()})
 	})
 	dimsToggle := byID("dims-toggle")
 	listen(dimsToggle, "click", func(js.Value) {
@@ -199,7 +206,7 @@ func (u *ui) bind() {
 // pushPath records path in the history and shows it. Called from JS
 // callbacks: it only touches history and posts.
 func (u *ui) pushPath(path string) {
-	if global.Get("location").Get("pathname").String() != path {
+	if routePath() != path {
 		global.Get("history").Call("pushState", nil, "", path)
 	}
 	u.post(evNavigate{path: path})
@@ -207,7 +214,7 @@ func (u *ui) pushPath(path string) {
 
 // loop runs the controller until ctx ends.
 func (u *ui) loop(ctx context.Context) {
-	u.post(evNavigate{path: global.Get("location").Get("pathname").String()})
+	u.post(evNavigate{path: routePath()})
 	u.list(ctx, false)
 	for {
 		var ev any
@@ -270,12 +277,17 @@ func (u *ui) loop(ctx context.Context) {
 			if ev.state == client.Connected && !u.listed {
 				u.list(ctx, false)
 			}
+		case uiTask:
+			ev(ctx, u)
 		}
 	}
 }
 
 // navigate shows the catalog for "/" and a product for "/p/{sku}".
 func (u *ui) navigate(ctx context.Context, path string) {
+	if u.sig.navigate(ctx, path) {
+		return // the "Your data" page
+	}
 	if sku, ok := strings.CutPrefix(path, productPathPrefix); ok {
 		if sku, err := url.PathUnescape(sku); err == nil && sku != "" && len(sku) <= wire.MaxSKUBytes {
 			u.openProduct(ctx, sku)
@@ -413,6 +425,7 @@ func (u *ui) openProduct(ctx context.Context, sku string) {
 	u.stopModel()
 	u.current = sku
 	u.opener = sku
+	u.sig.productOpened(ctx, sku)
 	setHidden(u.catalogView, true)
 	setHidden(u.productView, false)
 	setBodyState("product")
@@ -442,6 +455,7 @@ func (u *ui) openProduct(ctx context.Context, sku string) {
 }
 
 func (u *ui) fillProduct(p wire.Product) {
+	u.place.setProduct(p)
 	setText(u.productName, p.Name)
 	setText(u.productCategory, p.Category)
 	if p.Currency != "" || p.Price != 0 {
@@ -540,7 +554,7 @@ func (u *ui) loadModel(ctx context.Context, p wire.Product) {
 			return nil
 		}
 		progress := func(pr progressive.Progress) { u.showLevelProgress(pr) }
-		err := u.loader.Load(mctx, sku, p.Version, deliver, progress)
+		err := u.loadLevels(mctx, sku, p.Version, deliver, progress) // lodpreview.go
 		if err != nil && mctx.Err() == nil {
 			u.post(evModelFailed{sku: sku, err: err})
 			return
@@ -568,6 +582,8 @@ func (u *ui) modelShown(ev evModelShown) {
 		source = " (saved on this device)"
 	}
 	u.announce(fmt.Sprintf("%s loaded. 3D model, %s%s. %s.", p.Name, format.Bytes(ev.sizeBytes), source, format.DimensionsSpoken(p.DimensionsM)))
+	u.sig.modelLoaded(ev.sku)
+	u.place.modelReady(ev.sku)
 	setBodyState("model-loaded")
 }
 
@@ -642,6 +658,7 @@ func (u *ui) stopModel() {
 // that opened the product.
 func (u *ui) closeProduct() {
 	wasOpen := u.current != ""
+	u.place.leave()
 	u.stopModel()
 	u.current = ""
 	setHidden(u.productView, true)
@@ -656,6 +673,7 @@ func (u *ui) closeProduct() {
 	if u.listed {
 		setBodyState("ready")
 	}
+	u.sig.catalogShown()
 	if wasOpen {
 		card := u.grid.Call("querySelector", fmt.Sprintf(`a.card[href="%s"]`, productPathPrefix+url.PathEscape(u.opener)))
 		if !card.IsNull() {

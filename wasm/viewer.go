@@ -51,8 +51,7 @@ type viewer struct {
 	canvas js.Value
 	scene  *core.Node
 	cam    *camera.Camera
-	orbit  *camera.OrbitControl
-	touch  *touchOrbit
+	orbit  *orbitControls // controls.go
 	dims   *dimsOverlay
 	log    *slog.Logger
 
@@ -89,9 +88,7 @@ func newViewer(log *slog.Logger) (v *viewer, err error) {
 	v.cam = camera.NewPerspective(1, 0.01, 100, fovYDeg, camera.Vertical)
 	v.cam.SetPosition(0, 0.5, 2)
 	v.scene.Add(v.cam)
-	v.orbit = camera.NewOrbitControl(v.cam)
-	v.orbit.SetEnabled(camera.OrbitNone)
-	v.touch = newTouchOrbit(v.canvas)
+	v.orbit = newOrbitControls(v.canvas)
 	v.dims = newDimsOverlay()
 
 	// Lighting: a soft ambient fill, a key light that travels with the
@@ -131,18 +128,11 @@ func (v *viewer) frame(rend *renderer.Renderer, _ time.Duration) {
 			drained = true
 		}
 	}
-	theta, phi, zoom := v.touch.take()
 	if !v.visible {
 		return
 	}
-	if v.model != nil && v.orbit.Enabled() != camera.OrbitNone {
-		if theta != 0 || phi != 0 {
-			v.orbit.Rotate(float32(theta), float32(phi))
-		}
-		if zoom != 1 {
-			// OrbitControl.Zoom scales the distance by 1 + delta/10.
-			v.orbit.Zoom(float32(10 * (zoom - 1)))
-		}
+	if v.model != nil {
+		v.orbit.apply(v.cam)
 	}
 	v.fitCanvas()
 	var m math32.Matrix4
@@ -168,8 +158,17 @@ func (v *viewer) frame(rend *renderer.Renderer, _ time.Duration) {
 	if v.model != nil {
 		v.frames++
 		global.Set("vitrineFrames", v.frames)
+		if !firstFrameMarked {
+			// The time to the first model frame, for the benchmarks
+			// (milliseconds since navigation, like performance.now()).
+			firstFrameMarked = true
+			global.Set("vitrineFirstFrameMs", global.Get("performance").Call("now"))
+		}
 	}
 }
+
+// firstFrameMarked is set once the page's first model frame is drawn.
+var firstFrameMarked bool
 
 // fitCanvas keeps the drawing buffer the size of the canvas's CSS box.
 func (v *viewer) fitCanvas() {
@@ -304,14 +303,8 @@ func (v *viewer) show(m *glb.Model, textures []*image.RGBA, opts showOptions) {
 	v.cam.SetPosition(float32(shot.Position[0]), float32(shot.Position[1]), float32(shot.Position[2]))
 	target := math32.Vector3{X: float32(shot.Target[0]), Y: float32(shot.Target[1]), Z: float32(shot.Target[2])}
 	v.cam.LookAt(&target, &math32.Vector3{X: 0, Y: 1, Z: 0})
-	v.orbit.SetTarget(target)
-	v.orbit.MinDistance = float32(shot.MinDistance)
-	v.orbit.MaxDistance = float32(shot.MaxDistance)
-	// Never look from under the floor the shadow lies on.
-	v.orbit.MaxPolarAngle = float32(math.Pi/2 + 0.15)
-	v.orbit.ZoomSpeed = 0.1
-	v.orbit.KeyZoomSpeed = float32(shot.Radius) * 0.3
-	v.orbit.KeyPanSpeed = 10
+	// The home view for "Reset view"; zoom, floor and pan limits.
+	v.orbit.frameShot(shot)
 	v.setVisible(v.visible)
 	v.frames = 0
 }

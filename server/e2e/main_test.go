@@ -15,6 +15,8 @@
 //     instead of skipping them.
 //   - VITRINE_E2E_BASE_URL: test an already running server at this URL
 //     instead of building and starting one (its viewer must be built).
+//   - VITRINE_E2E_MERCHANT_TOKEN: a merchant token of that server, for the
+//     merchant console tests.
 package e2e
 
 import (
@@ -52,7 +54,16 @@ type Env struct {
 	DataDir string
 	// Log is the path of the file collecting the server's output.
 	Log string
+	// MerchantToken is a bearer token of merchant e2eMerchant; for a
+	// server started outside the test, $VITRINE_E2E_MERCHANT_TOKEN.
+	MerchantToken string
 }
+
+// The merchant the test server knows, and its token.
+const (
+	e2eMerchant      = "e2e"
+	e2eMerchantToken = "e2e-merchant-token"
+)
 
 var (
 	setupOnce sync.Once
@@ -82,7 +93,7 @@ func Server(t testing.TB) *Env {
 	}
 	setupOnce.Do(func() {
 		if base := os.Getenv("VITRINE_E2E_BASE_URL"); base != "" {
-			env = &Env{BaseURL: strings.TrimRight(base, "/")}
+			env = &Env{BaseURL: strings.TrimRight(base, "/"), MerchantToken: os.Getenv("VITRINE_E2E_MERCHANT_TOKEN")}
 			setupErr = waitReady(env.URL("/readyz"))
 			return
 		}
@@ -146,7 +157,9 @@ func start() (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server log: %w", err)
 	}
-	proc = exec.Command(bin, "serve", "-addr", addr, "-data", e.DataDir, "-wal-dir", e.DataDir+"-wal", "-web", e.WebDir)
+	proc = exec.Command(bin, "serve", "-addr", addr, "-data", e.DataDir, "-wal-dir", e.DataDir+"-wal", "-web", e.WebDir,
+		"-merchant-tokens", e2eMerchant+"="+e2eMerchantToken)
+	e.MerchantToken = e2eMerchantToken
 	proc.Stdout, proc.Stderr = logFile, logFile
 	proc.Dir = workDir
 	if err := proc.Start(); err != nil {

@@ -249,7 +249,7 @@ func (c *Client) serve(ctx context.Context, conn Conn) (helloed bool, err error)
 	helloCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	var reply wire.HelloReply
 	err = c.roundTrip(helloCtx, conn, wire.TypeHello, wire.Hello{
-		Version: wire.Version, Consent: c.opts.Consent, Session: c.Session(), Client: c.opts.ClientName,
+		Version: wire.Version, Consent: c.Consent(), Session: c.Session(), Client: c.opts.ClientName,
 	}, &reply)
 	cancel()
 	if err != nil {
@@ -546,7 +546,7 @@ func (c *Client) roundTrip(ctx context.Context, conn Conn, typ string, body, out
 	if r.env.Type == wire.TypeError {
 		return replyError(r.env)
 	}
-	if r.env.Type != typ {
+	if r.env.Type != replyType(typ) {
 		return fmt.Errorf("client: %s answered with %q", typ, r.env.Type)
 	}
 	if out != nil {

@@ -60,6 +60,21 @@ func Required() bool {
 // Options tune New.
 type Options struct {
 	Width, Height int // window size; DefaultWidth×DefaultHeight when zero
+	// Flags are extra Chromium command-line switches, named without the
+	// leading "--": true for a bare switch, a string for a value. For
+	// example FakeCamera's.
+	Flags map[string]any
+}
+
+// FakeCamera returns the Chromium switches that grant camera access
+// without asking and feed getUserMedia from videoFile, a .y4m (or .mjpeg)
+// file that plays in a loop.
+func FakeCamera(videoFile string) map[string]any {
+	return map[string]any{
+		"use-fake-ui-for-media-stream":     true,
+		"use-fake-device-for-media-stream": true,
+		"use-file-for-fake-video-capture":  videoFile,
+	}
 }
 
 // Browser is one headless Chromium tab, closed when the test ends.
@@ -117,6 +132,9 @@ func New(t testing.TB, opts ...Options) *Browser {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(o.Width, o.Height),
 	)
+	for name, value := range o.Flags {
+		allocOpts = append(allocOpts, chromedp.Flag(name, value))
+	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), allocOpts...)
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
 	b := &Browser{Ctx: ctx, t: t}
