@@ -42,6 +42,7 @@ func main() {
 	u = newUI(c, v, log)
 	u.sig = newSignalsUI(ctx, u)
 	u.place = newPlaceFlows(c, v, u, log)
+	u.photo = newSearchUI(u)
 	u.bind()
 	go u.loop(ctx)
 	go func() {

@@ -95,6 +95,8 @@ type ui struct {
 	// place runs "View in your room" and "Try on" (place.go); nil on a
 	// page without their markup.
 	place *placeFlows
+	// photo runs "Search by photo" and "Find similar" (search_ui.go).
+	photo *searchUI
 
 	// elements
 	grid, chips, count, empty, more   js.Value
@@ -426,6 +428,7 @@ func (u *ui) openProduct(ctx context.Context, sku string) {
 	u.current = sku
 	u.opener = sku
 	u.sig.productOpened(ctx, sku)
+	u.photo.productOpened(sku)
 	setHidden(u.catalogView, true)
 	setHidden(u.productView, false)
 	setBodyState("product")

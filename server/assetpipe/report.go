@@ -90,17 +90,23 @@ func (r *ProcessReport) Catalog() *catalog.Report {
 		if is.Severity == "info" {
 			continue
 		}
-		line := is.Severity + " " + is.Code
-		if is.Pointer != "" {
-			line += " at " + is.Pointer
-		}
-		out.Problems = append(out.Problems, line+": "+is.Message+" — "+is.Explanation)
+		out.Problems = append(out.Problems, is.String())
 	}
 	out.Notes = append(out.Notes, r.Notes...)
 	for _, l := range r.LODs {
 		out.Notes = append(out.Notes, fmt.Sprintf("level %d: %d triangles, %d vertices, %d bytes, poster difference %.3f", l.Level, l.Triangles, l.Vertices, l.SizeBytes, l.PosterDifference))
 	}
 	return out
+}
+
+// String is the issue as one line for merchants: "severity CODE at
+// /pointer: message — what it means".
+func (is Issue) String() string {
+	line := is.Severity + " " + is.Code
+	if is.Pointer != "" {
+		line += " at " + is.Pointer
+	}
+	return line + ": " + is.Message + " — " + is.Explanation
 }
 
 // IssuesFromProblems turns the gltf package's problems into issues with
@@ -122,6 +128,7 @@ var explanations = map[string]string{
 	"GLB_INVALID_VERSION":                 "The .glb file uses an old glTF version; re-export it as glTF 2.0.",
 	"GLB_LENGTH_MISMATCH":                 "The file's declared length does not match its size: it was probably cut short during upload or export.",
 	"GLB_LENGTH_TOO_SMALL":                "The file is shorter than its header says: it was probably truncated.",
+	"GLB_TRUNCATED":                       "The file is shorter than its header says: it was cut short during upload or export; export it again.",
 	"GLB_CHUNK_LENGTH_UNALIGNED":          "The file's internal sections are misaligned; the exporter wrote a broken .glb.",
 	"GLB_CHUNK_TOO_BIG":                   "An internal section claims to be longer than the file: the file is truncated or corrupt.",
 	"GLB_UNEXPECTED_END_OF_CHUNK_HEADER":  "The file ends in the middle of a section header: it was truncated.",

@@ -277,8 +277,10 @@ func (s *server) putModel(w http.ResponseWriter, r *http.Request, p catalog.Prod
 	var invalid *gltf.InvalidError
 	if errors.As(err, &invalid) {
 		e := &wire.Error{Code: wire.CodeInvalidGLTF, Message: "the upload is not a valid glTF model: " + invalid.Error()}
-		for _, pr := range invalid.Problems {
-			e.Details = append(e.Details, pr.String())
+		// Each detail reads like the processing report's problems:
+		// "severity CODE at /pointer: message — what it means".
+		for _, is := range assetpipe.IssuesFromProblems(invalid.Problems) {
+			e.Details = append(e.Details, is.String())
 		}
 		s.fail(w, http.StatusUnprocessableEntity, e)
 		return
