@@ -13,36 +13,9 @@ import (
 // builder cannot carry into a rewritten document (skins).
 var ErrUnsupportedModel = errors.New("assetpipe: model cannot be simplified")
 
-// mat4 is a column-major 4×4 matrix, as glTF stores node matrices.
-type mat4 [16]float64
-
-var identity4 = mat4{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}
-
-func (m mat4) mul(n mat4) mat4 {
-	var out mat4
-	for col := range 4 {
-		for row := range 4 {
-			var s float64
-			for k := range 4 {
-				s += m[k*4+row] * n[col*4+k]
-			}
-			out[col*4+row] = s
-		}
-	}
-	return out
-}
-
-func (m mat4) point(p [3]float64) [3]float64 {
-	var out [3]float64
-	for row := range 3 {
-		out[row] = m[row]*p[0] + m[4+row]*p[1] + m[8+row]*p[2] + m[12+row]
-	}
-	return out
-}
-
 // normalMatrix returns the cofactor matrix of m's linear part (the
 // inverse transpose up to a positive-or-negative scale), row-major 3×3.
-func (m mat4) normalMatrix() [9]float64 {
+func normalMatrix(m gltf.Mat4) [9]float64 {
 	a := func(r, c int) float64 { return m[c*4+r] }
 	var out [9]float64
 	for r := range 3 {
@@ -53,98 +26,6 @@ func (m mat4) normalMatrix() [9]float64 {
 		}
 	}
 	return out
-}
-
-func trsMatrix(t [3]float64, q [4]float64, s [3]float64) mat4 {
-	x, y, z, w := q[0], q[1], q[2], q[3]
-	r := mat4{
-		1 - 2*(y*y+z*z), 2 * (x*y + z*w), 2 * (x*z - y*w), 0,
-		2 * (x*y - z*w), 1 - 2*(x*x+z*z), 2 * (y*z + x*w), 0,
-		2 * (x*z + y*w), 2 * (y*z - x*w), 1 - 2*(x*x+y*y), 0,
-		0, 0, 0, 1,
-	}
-	for col := range 3 {
-		for row := range 3 {
-			r[col*4+row] *= s[col]
-		}
-	}
-	r[12], r[13], r[14] = t[0], t[1], t[2]
-	return r
-}
-
-func localMatrix(n *gltf.Node) mat4 {
-	if len(n.Matrix) == 16 {
-		var m mat4
-		copy(m[:], n.Matrix)
-		return m
-	}
-	t, q, s := [3]float64{}, [4]float64{0, 0, 0, 1}, [3]float64{1, 1, 1}
-	if len(n.Translation) == 3 {
-		copy(t[:], n.Translation)
-	}
-	if len(n.Rotation) == 4 {
-		copy(q[:], n.Rotation)
-	}
-	if len(n.Scale) == 3 {
-		copy(s[:], n.Scale)
-	}
-	return trsMatrix(t, q, s)
-}
-
-// sceneRoots returns the measured scene's root nodes, as gltf.Bounds
-// chooses them.
-func sceneRoots(doc *gltf.Document) []int {
-	if doc.Scene != nil && *doc.Scene >= 0 && *doc.Scene < len(doc.Scenes) {
-		return doc.Scenes[*doc.Scene].Nodes
-	}
-	if len(doc.Scenes) > 0 {
-		return doc.Scenes[0].Nodes
-	}
-	isChild := make([]bool, len(doc.Nodes))
-	for _, n := range doc.Nodes {
-		for _, c := range n.Children {
-			if c >= 0 && c < len(isChild) {
-				isChild[c] = true
-			}
-		}
-	}
-	var roots []int
-	for i, child := range isChild {
-		if !child {
-			roots = append(roots, i)
-		}
-	}
-	return roots
-}
-
-// walkNodes visits every node reachable from the scene roots once, depth
-// first, with its world matrix; bad references and cycles are skipped.
-func walkNodes(doc *gltf.Document, root mat4, visit func(node int, world mat4)) {
-	type item struct {
-		node   int
-		parent mat4
-		depth  int
-	}
-	seen := make([]bool, len(doc.Nodes))
-	roots := sceneRoots(doc)
-	var stack []item
-	for i := len(roots) - 1; i >= 0; i-- {
-		stack = append(stack, item{roots[i], root, 1})
-	}
-	for len(stack) > 0 {
-		it := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if it.node < 0 || it.node >= len(doc.Nodes) || seen[it.node] || it.depth > 1024 {
-			continue
-		}
-		seen[it.node] = true
-		n := &doc.Nodes[it.node]
-		world := it.parent.mul(localMatrix(n))
-		visit(it.node, world)
-		for i := len(n.Children) - 1; i >= 0; i-- {
-			stack = append(stack, item{n.Children[i], world, it.depth + 1})
-		}
-	}
 }
 
 // primitive is one triangle-list primitive read from an asset, with every

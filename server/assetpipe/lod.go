@@ -441,7 +441,7 @@ func (b *lodBuilder) write(ctx context.Context, li, maxSide int) (LODResult, err
 		w.doc.Nodes = append(w.doc.Nodes, child)
 		w.doc.Nodes[ni].Children = append(w.doc.Nodes[ni].Children, len(w.doc.Nodes)-1)
 	}
-	roots := slices.Clone(sceneRoots(src))
+	roots := slices.Clone(gltf.SceneRoots(src))
 	if r := b.opts.Root; r != nil {
 		extras, _ := json.Marshal(map[string]any{"vitrine": map[string]any{"placement": b.opts.Placement, "anchor": [3]float64{}, "unit_scale": r.Scale}})
 		root := gltf.Node{Name: "vitrine_root", Children: roots, Translation: r.Translation[:], Rotation: r.Rotation[:], Scale: []float64{r.Scale, r.Scale, r.Scale}, Extras: extras}

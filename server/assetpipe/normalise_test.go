@@ -35,7 +35,7 @@ func TestNormalise(t *testing.T) {
 			t.Errorf("%s: unit %s zUp %v, want %s %v", tt.name, n.Unit.Name, n.ZUp, tt.unit, tt.zUp)
 		}
 		// The transform applied to the box corners gives the bounds.
-		m := trsMatrix(n.Transform.Translation, n.Transform.Rotation, [3]float64{n.Transform.Scale, n.Transform.Scale, n.Transform.Scale})
+		m := gltf.LocalMatrix(&gltf.Node{Translation: n.Transform.Translation[:], Rotation: n.Transform.Rotation[:], Scale: []float64{n.Transform.Scale, n.Transform.Scale, n.Transform.Scale}})
 		lo, hi := [3]float64{math.Inf(1), math.Inf(1), math.Inf(1)}, [3]float64{math.Inf(-1), math.Inf(-1), math.Inf(-1)}
 		for c := range 8 {
 			p := tt.lo
@@ -44,7 +44,7 @@ func TestNormalise(t *testing.T) {
 					p[a] = tt.hi[a]
 				}
 			}
-			w := m.point(p)
+			w := m.TransformPoint(p)
 			for a := range 3 {
 				lo[a], hi[a] = math.Min(lo[a], w[a]), math.Max(hi[a], w[a])
 			}

@@ -44,7 +44,7 @@ func SceneFromAsset(ctx context.Context, a *gltf.Asset, opt SceneOptions) (rende
 	var scene render.Scene
 	var firstErr error
 	total := 0
-	walkNodes(a.Doc, identity4, func(node int, world mat4) {
+	gltf.Walk(a.Doc, gltf.Identity, func(node int, world gltf.Mat4) {
 		m := a.Doc.Nodes[node].Mesh
 		if firstErr != nil || m == nil || *m < 0 || *m >= len(meshes) {
 			return
@@ -53,7 +53,7 @@ func SceneFromAsset(ctx context.Context, a *gltf.Asset, opt SceneOptions) (rende
 			firstErr = err
 			return
 		}
-		nm := world.normalMatrix()
+		nm := normalMatrix(world)
 		for _, p := range meshes[*m].prims {
 			total += len(p.indices) / 3
 			if total > render.MaxTriangles {
@@ -62,7 +62,7 @@ func SceneFromAsset(ctx context.Context, a *gltf.Asset, opt SceneOptions) (rende
 			}
 			rm := render.Mesh{Indices: p.indices, Positions: make([][3]float32, len(p.positions))}
 			for i, v := range p.positions {
-				w := world.point([3]float64{float64(v[0]), float64(v[1]), float64(v[2])})
+				w := world.TransformPoint([3]float64{float64(v[0]), float64(v[1]), float64(v[2])})
 				rm.Positions[i] = [3]float32{float32(w[0]), float32(w[1]), float32(w[2])}
 			}
 			if p.normals != nil {

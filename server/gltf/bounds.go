@@ -9,13 +9,15 @@ import (
 // POSITION data.
 var ErrNoGeometry = errors.New("gltf: the scene has no geometry")
 
-// mat4 is a column-major 4×4 matrix, as glTF stores node matrices.
-type mat4 [16]float64
+// Mat4 is a column-major 4×4 matrix, as glTF stores node matrices.
+type Mat4 [16]float64
 
-var identity = mat4{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}
+// Identity is the Identity matrix.
+var Identity = Mat4{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}
 
-func (m mat4) mul(n mat4) mat4 {
-	var out mat4
+// Mul returns m·n.
+func (m Mat4) Mul(n Mat4) Mat4 {
+	var out Mat4
 	for col := range 4 {
 		for row := range 4 {
 			var s float64
@@ -28,7 +30,8 @@ func (m mat4) mul(n mat4) mat4 {
 	return out
 }
 
-func (m mat4) transformPoint(p [3]float64) [3]float64 {
+// TransformPoint applies m to the point p.
+func (m Mat4) TransformPoint(p [3]float64) [3]float64 {
 	var out [3]float64
 	for row := range 3 {
 		out[row] = m[row]*p[0] + m[4+row]*p[1] + m[8+row]*p[2] + m[12+row]
@@ -36,11 +39,11 @@ func (m mat4) transformPoint(p [3]float64) [3]float64 {
 	return out
 }
 
-// localMatrix returns a node's local transform: its matrix, or T·R·S.
+// LocalMatrix returns a node's local transform: its matrix, or T·R·S.
 // Malformed arrays (which validation rejects) are treated as absent.
-func localMatrix(n *Node) mat4 {
+func LocalMatrix(n *Node) Mat4 {
 	if len(n.Matrix) == 16 {
-		var m mat4
+		var m Mat4
 		copy(m[:], n.Matrix)
 		return m
 	}
@@ -57,7 +60,7 @@ func localMatrix(n *Node) mat4 {
 		copy(s[:], n.Scale)
 	}
 	x, y, z, w := q[0], q[1], q[2], q[3]
-	r := mat4{
+	r := Mat4{
 		1 - 2*(y*y+z*z), 2 * (x*y + z*w), 2 * (x*z - y*w), 0,
 		2 * (x*y - z*w), 1 - 2*(x*x+z*z), 2 * (y*z + x*w), 0,
 		2 * (x*z + y*w), 2 * (y*z - x*w), 1 - 2*(x*x+y*y), 0,
@@ -72,9 +75,9 @@ func localMatrix(n *Node) mat4 {
 	return r
 }
 
-// sceneRoots returns the root nodes measured: the default scene's, else
+// SceneRoots returns the root nodes measured: the default scene's, else
 // scene 0's, else every node that is nobody's child.
-func sceneRoots(doc *Document) []int {
+func SceneRoots(doc *Document) []int {
 	if doc.Scene != nil && *doc.Scene >= 0 && *doc.Scene < len(doc.Scenes) {
 		return doc.Scenes[*doc.Scene].Nodes
 	}
@@ -102,20 +105,21 @@ func sceneRoots(doc *Document) []int {
 // assets are bounded by MaxNodeDepth).
 const traverseDepthLimit = 1024
 
-// traverse visits each node reachable from the scene roots once, in
-// depth-first order, with its world matrix. Invalid references, repeated
+// Walk visits each node reachable from the scene roots once, in
+// depth-first order, with its world matrix (root times the node's
+// ancestors' and its own local matrices). Invalid references, repeated
 // nodes and cycles are skipped, so it terminates on any document.
-func traverse(doc *Document, visit func(node int, world mat4)) {
+func Walk(doc *Document, root Mat4, visit func(node int, world Mat4)) {
 	type item struct {
 		node   int
-		parent mat4
+		parent Mat4
 		depth  int
 	}
 	seen := make([]bool, len(doc.Nodes))
-	roots := sceneRoots(doc)
+	roots := SceneRoots(doc)
 	stack := make([]item, 0, len(roots))
 	for i := len(roots) - 1; i >= 0; i-- {
-		stack = append(stack, item{roots[i], identity, 1})
+		stack = append(stack, item{roots[i], root, 1})
 	}
 	for len(stack) > 0 {
 		it := stack[len(stack)-1]
@@ -125,7 +129,7 @@ func traverse(doc *Document, visit func(node int, world mat4)) {
 		}
 		seen[it.node] = true
 		n := &doc.Nodes[it.node]
-		world := it.parent.mul(localMatrix(n))
+		world := it.parent.Mul(LocalMatrix(n))
 		visit(it.node, world)
 		for i := len(n.Children) - 1; i >= 0; i-- {
 			stack = append(stack, item{n.Children[i], world, it.depth + 1})
@@ -149,7 +153,7 @@ func (a *Asset) Bounds() (min, max [3]float64, err error) {
 	}
 	found := false
 	var firstErr error
-	traverse(doc, func(node int, world mat4) {
+	Walk(doc, Identity, func(node int, world Mat4) {
 		m := doc.Nodes[node].Mesh
 		if m == nil || *m < 0 || *m >= len(doc.Meshes) {
 			return
@@ -173,7 +177,7 @@ func (a *Asset) Bounds() (min, max [3]float64, err error) {
 						p[c] = hi[c]
 					}
 				}
-				w := world.transformPoint(p)
+				w := world.TransformPoint(p)
 				for c := range 3 {
 					min[c] = math.Min(min[c], w[c])
 					max[c] = math.Max(max[c], w[c])
@@ -257,7 +261,7 @@ func documentStats(doc *Document) (instanced, unique Stats) {
 		unique.Vertices += meshStats[mi].Vertices
 		unique.Triangles += meshStats[mi].Triangles
 	}
-	traverse(doc, func(node int, _ mat4) {
+	Walk(doc, Identity, func(node int, _ Mat4) {
 		m := doc.Nodes[node].Mesh
 		if m == nil || *m < 0 || *m >= len(meshStats) {
 			return

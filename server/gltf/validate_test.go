@@ -56,7 +56,7 @@ func TestValidationRules(t *testing.T) {
 		{"matrix of 15", func(m *testMaker) { m.doc.Nodes[0].Matrix = make([]float64, 15) }, "ARRAY_LENGTH_NOT_IN_LIST", "/nodes/0/matrix"},
 		{"rotation of 3", func(m *testMaker) { m.doc.Nodes[0].Rotation = []float64{0, 0, 0} }, "ARRAY_LENGTH_NOT_IN_LIST", "/nodes/0/rotation"},
 		{"matrix and TRS", func(m *testMaker) {
-			m.doc.Nodes[0].Matrix = identity[:]
+			m.doc.Nodes[0].Matrix = Identity[:]
 			m.doc.Nodes[0].Scale = []float64{1, 1, 1}
 		}, "NODE_MATRIX_TRS", "/nodes/0"},
 		{"node its own child", func(m *testMaker) { m.doc.Nodes[0].Children = []int{0} }, "NODE_LOOP", "/nodes/0/children/0"},
