@@ -106,6 +106,9 @@ type Product struct {
 	ImageURLs   []string   `json:"image_urls,omitempty"`
 	// ModelBytes is the size of the streamable model, 0 when there is none.
 	ModelBytes int64 `json:"model_bytes,omitempty"`
+	// LODs lists the model's levels of detail, finest (0) first, so a
+	// viewer can open the coarsest without asking for level 0 first.
+	LODs []LODInfo `json:"lods,omitempty"`
 }
 
 // CatalogList asks for a page of ready products. Category filters exactly;

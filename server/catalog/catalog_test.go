@@ -349,3 +349,16 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestWireListsLevels(t *testing.T) {
+	p := sample("w1", "Levels", "c")
+	p.Model = &catalog.Model{Key: "k0", SizeBytes: 900, Triangles: 4000,
+		LODs: []catalog.LOD{{Level: 1, Key: "k1", SizeBytes: 200, Triangles: 1000}, {Level: 2, Key: "k2", SizeBytes: 40, Triangles: 90}}}
+	w := p.Wire()
+	if len(w.LODs) != 3 || w.LODs[0] != (wire.LODInfo{Level: 0, Triangles: 4000, SizeBytes: 900}) || w.LODs[2].Level != 2 || w.ModelBytes != 900 {
+		t.Fatalf("wire levels %+v", w.LODs)
+	}
+	if p.Model = nil; len(p.Wire().LODs) != 0 {
+		t.Fatal("a product without a model lists levels")
+	}
+}

@@ -215,6 +215,9 @@ func (p *Product) Wire() wire.Product {
 	}
 	if p.Model != nil {
 		w.ModelBytes = p.Model.SizeBytes
+		for _, l := range p.Model.Levels() {
+			w.LODs = append(w.LODs, wire.LODInfo{Level: l.Level, Triangles: l.Triangles, SizeBytes: l.SizeBytes})
+		}
 	}
 	return w
 }

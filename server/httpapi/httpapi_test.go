@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -34,9 +35,10 @@ const (
 )
 
 type fixture struct {
-	srv   *httptest.Server
-	store blob.Store
-	cat   *catalog.Catalog
+	webDir string
+	srv    *httptest.Server
+	store  blob.Store
+	cat    *catalog.Catalog
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -73,7 +75,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &fixture{srv: srv, store: st, cat: cat}
+	return &fixture{webDir: web, srv: srv, store: st, cat: cat}
 }
 
 type response struct {
@@ -432,6 +434,46 @@ func TestParseTokens(t *testing.T) {
 	for _, bad := range []string{"a", "=tokentoken1", "a=short", "a=tokentoken1,b=tokentoken1", "a b=tokentoken1"} {
 		if _, err := httpapi.ParseTokens(bad); err == nil {
 			t.Errorf("ParseTokens(%q) accepted", bad)
+		}
+	}
+}
+
+// TestWasmServedCompressed: main.wasm goes out gzip-compressed to clients
+// that accept it, when make wasm left main.wasm.gz beside it.
+func TestWasmServedCompressed(t *testing.T) {
+	f := newFixture(t)
+	web := f.webDir
+	wasm := bytes.Repeat([]byte("\x00asm wasm bytes "), 4096)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(wasm)
+	zw.Close()
+	for name, data := range map[string][]byte{"main.wasm": wasm, "main.wasm.gz": gz.Bytes()} {
+		if err := os.WriteFile(filepath.Join(web, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(acceptEncoding string) *http.Response {
+		req, _ := http.NewRequest("GET", f.srv.URL+"/web/main.wasm", nil)
+		req.Header.Set("Accept-Encoding", acceptEncoding)
+		res, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	res := get("br, gzip")
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.Header.Get("Content-Encoding") != "gzip" || res.Header.Get("Content-Type") != "application/wasm" || !bytes.Equal(body, gz.Bytes()) {
+		t.Fatalf("gzip client got %q %q, %d bytes", res.Header.Get("Content-Encoding"), res.Header.Get("Content-Type"), len(body))
+	}
+	for _, ae := range []string{"", "identity", "gzip;q=0"} {
+		res := get(ae)
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.Header.Get("Content-Encoding") != "" || !bytes.Equal(body, wasm) {
+			t.Errorf("Accept-Encoding %q got encoding %q, %d bytes; want the raw file", ae, res.Header.Get("Content-Encoding"), len(body))
 		}
 	}
 }
