@@ -16,9 +16,10 @@ import (
 // coarsest level first, from the cache when it holds it), or, when the
 // page's URL asks for one level (/p/mug-sage?lod=2, the merchant
 // console's preview), exactly that level, labelled "Level N of M, T
-// triangles", with no swap and no cache write. It runs on loadModel's
-// goroutine.
-func (u *ui) loadLevels(ctx context.Context, sku string, version int64, deliver func(progressive.Level) error, progress func(progressive.Progress)) error {
+// triangles", with no swap and no cache write. lods, the product's
+// levels from the catalog, let the loader open the coarsest level first
+// without probing level 0. It runs on loadModel's goroutine.
+func (u *ui) loadLevels(ctx context.Context, sku string, version int64, lods []wire.LODInfo, deliver func(progressive.Level) error, progress func(progressive.Progress)) error {
 	badge := previewBadge()
 	level, preview, err := progressive.ParsePreview(previewQuery())
 	if err != nil {
@@ -27,7 +28,7 @@ func (u *ui) loadLevels(ctx context.Context, sku string, version int64, deliver 
 	}
 	if !preview {
 		setHidden(badge, true)
-		return u.loader.Load(ctx, sku, version, deliver, progress)
+		return u.loader.LoadLevels(ctx, sku, version, lods, deliver, progress)
 	}
 	showPreviewBadge(badge, "Loading level preview…", false)
 	err = u.loader.Preview(ctx, sku, level, func(lv progressive.Level) error {

@@ -499,6 +499,9 @@ type countingOpener struct{ c *client.Client }
 
 func (o countingOpener) Open(ctx context.Context, req client.ModelRequest) (client.Model, error) {
 	global.Set("vitrineModelOpens", global.Get("vitrineModelOpens").Int()+1)
+	if lods := global.Get("vitrineOpenLODs"); lods.Truthy() {
+		lods.Call("push", req.LOD) // the level each model.open asks for
+	}
 	return o.c.Open(ctx, req)
 }
 
@@ -506,6 +509,7 @@ func (o countingOpener) Open(ctx context.Context, req client.ModelRequest) (clie
 // first, from the cache when it holds it) and hands each level to the
 // viewer as soon as it is decoded.
 func (u *ui) loadModel(ctx context.Context, p wire.Product) {
+	u.variantsReset() // variants.go
 	if u.v == nil {
 		u.modelFailed(p.SKU, errors.New("this browser cannot show 3D (WebGL2 is unavailable)"))
 		return
@@ -521,6 +525,7 @@ func (u *ui) loadModel(ctx context.Context, p wire.Product) {
 	sku := p.SKU
 	started := time.Now()
 	global.Set("vitrineLevels", global.Get("Array").New())
+	global.Set("vitrineOpenLODs", global.Get("Array").New())
 	go func() {
 		deliver := func(lv progressive.Level) error {
 			decoded, err := glb.Decode(lv.Data, glb.Limits{})
@@ -551,13 +556,14 @@ func (u *ui) loadModel(ctx context.Context, p wire.Product) {
 					return // the shopper moved on while this was decoding
 				}
 				u.v.show(decoded, textures, opts)
+				u.variantsShown(u.v, decoded, textures, sku) // variants.go
 				global.Get("vitrineLevels").Call("push", lv.Level)
 				u.post(ev)
 			})
 			return nil
 		}
 		progress := func(pr progressive.Progress) { u.showLevelProgress(pr) }
-		err := u.loadLevels(mctx, sku, p.Version, deliver, progress) // lodpreview.go
+		err := u.loadLevels(mctx, sku, p.Version, p.LODs, deliver, progress) // lodpreview.go
 		if err != nil && mctx.Err() == nil {
 			u.post(evModelFailed{sku: sku, err: err})
 			return

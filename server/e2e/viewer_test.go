@@ -128,6 +128,7 @@ func TestViewerShowsCatalogAndModel(t *testing.T) {
 	}
 	checkDimensions(t, eval(`document.getElementById("product-dims").textContent`), chair.DimensionsM)
 	checkLevels(t, eval(`JSON.stringify(window.vitrineLevels)`))
+	checkFirstOpenCoarsest(t, chair, eval(`JSON.stringify(window.vitrineOpenLODs)`))
 	checkOverlay(t, eval, chair.DimensionsM)
 	run("hide the dimensions", chromedp.Click(chromedp.CSS("#dims-toggle")))
 	wait(`getComputedStyle(document.getElementById("dims-overlay")).display === "none" && document.getElementById("dims-toggle").getAttribute("aria-pressed") === "false"`, pageTimeout)
@@ -261,6 +262,29 @@ func checkLevels(t *testing.T, levelsJSON string) {
 	}
 	if last := levels[len(levels)-1]; last != 0 {
 		t.Errorf("levels shown %v end with %d, want the full model 0", levels, last)
+	}
+}
+
+// checkFirstOpenCoarsest asserts that a product listed with several
+// levels of detail was streamed coarsest first: its first model.open asks
+// for the coarsest level, with no level-0 probe before it.
+func checkFirstOpenCoarsest(t *testing.T, p wire.Product, opensJSON string) {
+	t.Helper()
+	if len(p.LODs) < 2 {
+		t.Errorf("catalog lists %s with levels %+v, want several", p.SKU, p.LODs)
+		return
+	}
+	coarsest := 0
+	for _, l := range p.LODs {
+		coarsest = max(coarsest, l.Level)
+	}
+	var opens []int
+	if err := json.Unmarshal([]byte(opensJSON), &opens); err != nil || len(opens) == 0 {
+		t.Errorf("window.vitrineOpenLODs = %s: want the level of each model.open", opensJSON)
+		return
+	}
+	if opens[0] != coarsest {
+		t.Errorf("model.open levels %v: the first asks for %d, want the coarsest %d (no level-0 probe)", opens, opens[0], coarsest)
 	}
 }
 

@@ -62,6 +62,9 @@ type Model struct {
 	// BoundsMin and BoundsMax enclose every mesh position. They are zero
 	// when there are no meshes.
 	BoundsMin, BoundsMax [3]float32
+	// Variants names the KHR_materials_variants variants (colours,
+	// finishes) in document order; Mesh.Variants maps them to materials.
+	Variants []string
 }
 
 // Mesh is one triangle list in model space.
@@ -84,6 +87,9 @@ type Mesh struct {
 	Indices []uint32 // three per triangle, each < vertex count
 	// Material indexes Model.Materials, or is -1 for the default material.
 	Material int
+	// Variants lists the materials this mesh takes in material variants
+	// (KHR_materials_variants, variants.go); nil when none changes it.
+	Variants []MeshVariant
 }
 
 // VertexCount is the number of vertices of m.
@@ -129,6 +135,7 @@ var supportedExtensions = map[string]bool{
 	"KHR_materials_unlit": true,
 	extMeshQuantization:   true,
 	extTextureTransform:   true,
+	extMaterialsVariants:  true,
 }
 
 // Decode parses a GLB within lim (zero fields take DefaultLimits).
@@ -172,6 +179,9 @@ func Decode(data []byte, lim Limits) (*Model, error) {
 		return nil, err
 	}
 	if m.Materials, err = d.materials(); err != nil {
+		return nil, err
+	}
+	if m.Variants, err = d.variants(); err != nil {
 		return nil, err
 	}
 	if err := d.walkScene(m); err != nil {
@@ -258,6 +268,9 @@ type document struct {
 	Materials          []material   `json:"materials"`
 	Textures           []texture    `json:"textures"`
 	Images             []imageRef   `json:"images"`
+	Extensions         struct {
+		Variants *variantsDoc `json:"KHR_materials_variants"`
+	} `json:"extensions"`
 }
 
 type scene struct {
@@ -284,6 +297,9 @@ type primitive struct {
 	Indices    *int           `json:"indices"`
 	Material   *int           `json:"material"`
 	Mode       *int           `json:"mode"`
+	Extensions struct {
+		Variants *variantsPrimitive `json:"KHR_materials_variants"`
+	} `json:"extensions"`
 }
 
 type accessor struct {
@@ -359,6 +375,8 @@ type decoder struct {
 	baseColorUV []uvMapping
 	vertices    int // emitted so far
 	indices     int
+	// variantCount is the number of KHR_materials_variants variants.
+	variantCount int
 }
 
 // checkBuffers accepts only the GLB's own BIN chunk as buffer storage: a

@@ -238,7 +238,10 @@ func (d *decoder) primitive(p primitive, mode int, world mat4) (Mesh, error) {
 		world.transformTangents(out.Tangents, mirrored)
 	}
 	out.Positions, out.Normals, out.Indices = pos, normals, indices
-	return out, nil
+	out.Variants, err = d.meshVariants(p, uvMap, func(set int) ([]float32, error) {
+		return readOther("TEXCOORD_"+strconv.Itoa(set), semTexCoord)
+	})
+	return out, err
 }
 
 // accessorBytes checks accessor i against want (type and component

@@ -133,6 +133,19 @@ var ErrCorruptCache = errors.New("progressive: cached level does not match its m
 // progress, when set, may be called from the client's read goroutine and
 // must not block.
 func (l *Loader) Load(ctx context.Context, sku string, version int64, deliver func(Level) error, progress func(Progress)) error {
+	return l.LoadLevels(ctx, sku, version, nil, deliver, progress)
+}
+
+// LoadLevels is Load for a product whose levels of detail are already
+// known (wire.Product.LODs from catalog.list or catalog.get): it plans
+// the ladder from them and opens the coarsest level first, without
+// probing level 0 for its model.meta. With no levels (an older server),
+// or a list without level 0 or longer than wire.MaxLODs, it probes as
+// Load does. A cached manifest's levels take precedence.
+func (l *Loader) LoadLevels(ctx context.Context, sku string, version int64, known []wire.LODInfo, deliver func(Level) error, progress func(Progress)) error {
+	if !usableLevels(known) {
+		known = nil
+	}
 	var man *Manifest
 	if version > 0 {
 		man = l.manifest(ctx, sku, version)
@@ -175,6 +188,10 @@ func (l *Loader) Load(ctx context.Context, sku string, version int64, deliver fu
 				return nil
 			}
 		}
+	}
+	if lods == nil && known != nil {
+		lods = known
+		baseMeta.LODs = known
 	}
 	if lods == nil {
 		// Ask for the finest level and learn the ladder from its meta;
@@ -245,6 +262,23 @@ func (l *Loader) Load(ctx context.Context, sku string, version int64, deliver fu
 		}
 	}
 	return nil
+}
+
+// usableLevels reports whether known lists levels a plan can be made
+// from: at most wire.MaxLODs distinct, non-negative levels including
+// level 0.
+func usableLevels(known []wire.LODInfo) bool {
+	if len(known) == 0 || len(known) > wire.MaxLODs {
+		return false
+	}
+	seen := make(map[int]bool, len(known))
+	for _, l := range known {
+		if l.Level < 0 || l.Level >= wire.MaxLODs || seen[l.Level] {
+			return false
+		}
+		seen[l.Level] = true
+	}
+	return seen[0]
 }
 
 func (l *Loader) cacheErr(err error) {
