@@ -57,49 +57,12 @@ func TestMerchantConsole(t *testing.T) {
 	shots := browsertest.ScreenshotDir(t)
 	t.Logf("screenshots in %s", shots)
 	ctx := b.Ctx
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(ctx, pageTimeout)
-		defer cancel()
-		if err := chromedp.Do(stepCtx, steps...); err != nil {
-			t.Fatalf("%s: %v\nserver log:\n%s", what, err, e.ServerLog())
-		}
-	}
-	wait := func(expr string, timeout time.Duration) {
-		t.Helper()
-		if err := b.WaitFor(expr, timeout); err != nil {
-			t.Fatalf("%v\nserver log:\n%s", err, e.ServerLog())
-		}
-	}
-	eval := func(expr string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", expr, err)
-		}
-		return v
-	}
+	pg := newPage(t, b, e, shots)
+	run, wait, eval := pg.run, pg.wait, pg.eval
+	shot := pg.shot
 	text := func(id string) string {
 		t.Helper()
 		return eval(fmt.Sprintf(`document.getElementById(%q).innerText`, id))
-	}
-	shot := func(name string) {
-		t.Helper()
-		settleCtx, cancel := context.WithTimeout(ctx, pageTimeout)
-		_, err := chromedp.Run(settleCtx, chromedp.Evaluate[bool](`(async () => {
-			await Promise.all([...document.images].filter(i => i.complete).map(i => i.decode().catch(() => {})));
-			await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
-			return true;
-		})()`, chromedp.EvalAwaitPromise))
-		cancel()
-		if err != nil {
-			t.Fatalf("settle before screenshot %s: %v", name, err)
-		}
-		path, _, err := b.Screenshot(ctx, shots, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot %s", path)
 	}
 	fullShot := func(name string) {
 		t.Helper()

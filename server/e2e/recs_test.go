@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -58,29 +57,9 @@ func TestRecommendationsFollowViewsWithReasons(t *testing.T) {
 
 	br := browsertest.New(t)
 	shots := browsertest.ScreenshotDir(t)
-	ctx := br.Ctx
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(ctx, pageTimeout)
-		defer cancel()
-		if err := chromedp.Do(stepCtx, steps...); err != nil {
-			t.Fatalf("%s: %v\nserver log:\n%s", what, err, e.ServerLog())
-		}
-	}
-	wait := func(expr string, timeout time.Duration) {
-		t.Helper()
-		if err := br.WaitFor(expr, timeout); err != nil {
-			t.Fatalf("%v\nserver log:\n%s", err, e.ServerLog())
-		}
-	}
-	eval := func(expr string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", expr, err)
-		}
-		return v
-	}
+	pg := newPage(t, br, e, shots)
+	run, wait, eval := pg.run, pg.wait, pg.eval
+	shot := pg.shot
 	cards := func(list string) []recCard {
 		t.Helper()
 		var out []recCard
@@ -88,24 +67,6 @@ func TestRecommendationsFollowViewsWithReasons(t *testing.T) {
 			t.Fatalf("cards of %s: %v", list, err)
 		}
 		return out
-	}
-	shot := func(name string) {
-		t.Helper()
-		settleCtx, cancel := context.WithTimeout(ctx, pageTimeout)
-		_, err := chromedp.Run(settleCtx, chromedp.Evaluate[bool](`(async () => {
-			await Promise.all([...document.images].filter(i => i.complete).map(i => i.decode().catch(() => {})));
-			await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
-			return true;
-		})()`, chromedp.EvalAwaitPromise))
-		cancel()
-		if err != nil {
-			t.Fatalf("settle before screenshot %s: %v", name, err)
-		}
-		path, _, err := br.Screenshot(ctx, shots, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot %s", path)
 	}
 	cardSel := func(list, sku string) string { return fmt.Sprintf(`#%s a[data-sku=%q]`, list, sku) }
 	openFromGrid := func(p wire.Product) time.Time {

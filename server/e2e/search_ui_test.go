@@ -61,28 +61,8 @@ func TestSearchByPhotoAndFindSimilar(t *testing.T) {
 	br := browsertest.New(t)
 	shots := browsertest.ScreenshotDir(t)
 	ctx := br.Ctx
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(ctx, pageTimeout)
-		defer cancel()
-		if err := chromedp.Do(stepCtx, steps...); err != nil {
-			t.Fatalf("%s: %v\nserver log:\n%s", what, err, e.ServerLog())
-		}
-	}
-	wait := func(expr string, timeout time.Duration) {
-		t.Helper()
-		if err := br.WaitFor(expr, timeout); err != nil {
-			t.Fatalf("%v\nserver log:\n%s", err, e.ServerLog())
-		}
-	}
-	eval := func(expr string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", expr, err)
-		}
-		return v
-	}
+	pg := newPage(t, br, e, shots)
+	run, wait, eval := pg.run, pg.wait, pg.eval
 	cards := func(list string) []psCard {
 		t.Helper()
 		var out []psCard
