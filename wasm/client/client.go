@@ -515,46 +515,7 @@ func (c *Client) Call(ctx context.Context, typ string, body, out any) error {
 }
 
 func (c *Client) roundTrip(ctx context.Context, conn Conn, typ string, body, out any) error {
-	id := c.newID()
-	frame, err := wire.Encode(typ, id, body)
-	if err != nil {
-		return fmt.Errorf("client: %w", err)
-	}
-	ch := make(chan result, 1)
-	c.mu.Lock()
-	c.calls[id] = ch
-	c.mu.Unlock()
-	forget := func() {
-		c.mu.Lock()
-		delete(c.calls, id)
-		c.mu.Unlock()
-	}
-	if err := conn.Send(ctx, Frame{Data: frame}); err != nil {
-		forget()
-		return fmt.Errorf("client: send %s: %w", typ, errors.Join(ErrDisconnected, err))
-	}
-	var r result
-	select {
-	case r = <-ch:
-	case <-ctx.Done():
-		forget()
-		return fmt.Errorf("client: %s: %w", typ, ctx.Err())
-	}
-	if r.err != nil {
-		return fmt.Errorf("client: %s: %w", typ, r.err)
-	}
-	if r.env.Type == wire.TypeError {
-		return replyError(r.env)
-	}
-	if r.env.Type != replyType(typ) {
-		return fmt.Errorf("client: %s answered with %q", typ, r.env.Type)
-	}
-	if out != nil {
-		if werr := wire.DecodeBody(r.env, out); werr != nil {
-			return fmt.Errorf("client: %s reply: %w", typ, werr)
-		}
-	}
-	return nil
+	return c.roundTripFrames(ctx, conn, typ, body, nil, out)
 }
 
 // replyError turns an "error" envelope into a *wire.Error.

@@ -55,8 +55,9 @@ func (c *Client) uploadStream() uint32 {
 	}
 }
 
-// roundTripFrames is roundTrip with binary frames sent right after the
-// request, before its reply is awaited.
+// roundTripFrames sends a request, then frames (binary upload chunks, if
+// any) right after it, and awaits the reply, decoded into out unless out
+// is nil.
 func (c *Client) roundTripFrames(ctx context.Context, conn Conn, typ string, body any, frames [][]byte, out any) error {
 	id := c.newID()
 	frame, err := wire.Encode(typ, id, body)
@@ -97,6 +98,9 @@ func (c *Client) roundTripFrames(ctx context.Context, conn Conn, typ string, bod
 	}
 	if r.env.Type != replyType(typ) {
 		return fmt.Errorf("client: %s answered with %q", typ, r.env.Type)
+	}
+	if out == nil {
+		return nil
 	}
 	if werr := wire.DecodeBody(r.env, out); werr != nil {
 		return fmt.Errorf("client: %s reply: %w", typ, werr)
