@@ -45,13 +45,13 @@ func sceneFromGLB(data []byte) (render.Scene, error) {
 	}
 
 	var sc render.Scene
-	var visit func(node int, parent [16]float64, depth int) error
-	visit = func(node int, parent [16]float64, depth int) error {
+	var visit func(node int, parent gltf.Mat4, depth int) error
+	visit = func(node int, parent gltf.Mat4, depth int) error {
 		if node < 0 || node >= len(doc.Nodes) || depth > 64 {
 			return fmt.Errorf("node %d out of range or too deep", node)
 		}
 		n := &doc.Nodes[node]
-		world := mul4(parent, local(n))
+		world := parent.Mul(gltf.LocalMatrix(n))
 		if n.Mesh != nil && *n.Mesh >= 0 && *n.Mesh < len(doc.Meshes) {
 			for pi, prim := range doc.Meshes[*n.Mesh].Primitives {
 				if prim.Mode != nil && *prim.Mode != gltf.ModeTriangles {
@@ -71,9 +71,8 @@ func sceneFromGLB(data []byte) (render.Scene, error) {
 		}
 		return nil
 	}
-	identity := [16]float64{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}
-	for _, root := range roots(doc) {
-		if err := visit(root, identity, 0); err != nil {
+	for _, root := range gltf.SceneRoots(doc) {
+		if err := visit(root, gltf.Identity, 0); err != nil {
 			return render.Scene{}, err
 		}
 	}
@@ -141,74 +140,6 @@ func primitiveMesh(asset *gltf.Asset, prim gltf.Primitive, world [16]float64, te
 		}
 	}
 	return m, nil
-}
-
-func roots(doc *gltf.Document) []int {
-	if doc.Scene != nil && *doc.Scene >= 0 && *doc.Scene < len(doc.Scenes) {
-		return doc.Scenes[*doc.Scene].Nodes
-	}
-	if len(doc.Scenes) > 0 {
-		return doc.Scenes[0].Nodes
-	}
-	child := make([]bool, len(doc.Nodes))
-	for _, n := range doc.Nodes {
-		for _, c := range n.Children {
-			if c >= 0 && c < len(child) {
-				child[c] = true
-			}
-		}
-	}
-	var out []int
-	for i, c := range child {
-		if !c {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
-// local is a node's column-major local transform.
-func local(n *gltf.Node) [16]float64 {
-	if len(n.Matrix) == 16 {
-		var m [16]float64
-		copy(m[:], n.Matrix)
-		return m
-	}
-	t, q, s := [3]float64{}, [4]float64{0, 0, 0, 1}, [3]float64{1, 1, 1}
-	copy(t[:], n.Translation)
-	if len(n.Rotation) == 4 {
-		copy(q[:], n.Rotation)
-	}
-	if len(n.Scale) == 3 {
-		copy(s[:], n.Scale)
-	}
-	x, y, z, w := q[0], q[1], q[2], q[3]
-	r := [16]float64{
-		1 - 2*(y*y+z*z), 2 * (x*y + z*w), 2 * (x*z - y*w), 0,
-		2 * (x*y - z*w), 1 - 2*(x*x+z*z), 2 * (y*z + x*w), 0,
-		2 * (x*z + y*w), 2 * (y*z - x*w), 1 - 2*(x*x+y*y), 0,
-		t[0], t[1], t[2], 1,
-	}
-	for col := 0; col < 3; col++ {
-		for row := 0; row < 3; row++ {
-			r[col*4+row] *= s[col]
-		}
-	}
-	return r
-}
-
-func mul4(a, b [16]float64) [16]float64 {
-	var out [16]float64
-	for col := 0; col < 4; col++ {
-		for row := 0; row < 4; row++ {
-			var s float64
-			for k := 0; k < 4; k++ {
-				s += a[k*4+row] * b[col*4+k]
-			}
-			out[col*4+row] = s
-		}
-	}
-	return out
 }
 
 // transformPoint applies m to p with homogeneous coordinate w (1 for
