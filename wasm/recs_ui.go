@@ -9,7 +9,6 @@ import (
 	"syscall/js"
 	"time"
 
-	"github.com/vitrine-shop/vitrine/wasm/format"
 	"github.com/vitrine-shop/vitrine/wasm/recsview"
 	"github.com/vitrine-shop/vitrine/wire"
 )
@@ -223,28 +222,9 @@ func recCard(p wire.Product, it wire.RecItem, rank int) js.Value {
 	ds.Set("sku", p.SKU)
 	ds.Set("rank", rank)
 	ds.Set("kind", it.Kind)
-	media := element("div", "rec-media", "")
-	if src, ok := safeMediaURL(p.PosterURL); ok {
-		img := element("img", "", "")
-		img.Set("src", src)
-		img.Set("alt", "")
-		img.Set("loading", "lazy")
-		img.Set("decoding", "async")
-		img.Set("width", 240)
-		img.Set("height", 240)
-		media.Call("appendChild", img)
-	} else {
-		media.Call("appendChild", element("span", "card-noimage", "No photo"))
-	}
+	media := cardMedia("rec-media", p.PosterURL, 240)
 	body := element("div", "rec-body", "")
-	name := p.Name
-	if name == "" {
-		name = p.SKU
-	}
-	body.Call("appendChild", element("h3", "rec-title", name))
-	if p.Currency != "" || p.Price != 0 {
-		body.Call("appendChild", element("p", "rec-price", format.Price(p.Price, p.Currency)))
-	}
+	appendNameAndPrice(body, "rec", p.Name, p.SKU, p.Price, p.Currency)
 	reason := element("p", "rec-reason", "")
 	reason.Call("appendChild", element("span", "visually-hidden", "Why it is shown: "))
 	reason.Call("appendChild", document.Call("createTextNode", recsview.Reason(it)))

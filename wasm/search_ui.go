@@ -11,7 +11,6 @@ import (
 	"syscall/js"
 	"time"
 
-	"github.com/vitrine-shop/vitrine/wasm/format"
 	"github.com/vitrine-shop/vitrine/wasm/photoquery"
 	"github.com/vitrine-shop/vitrine/wire"
 )
@@ -532,28 +531,9 @@ func resultCard(r wire.SearchResult, rank int) js.Value {
 	ds := a.Get("dataset")
 	ds.Set("sku", r.SKU)
 	ds.Set("rank", rank)
-	media := element("div", "ps-media", "")
-	if src, ok := safeMediaURL(r.PosterURL); ok {
-		img := element("img", "", "")
-		img.Set("src", src)
-		img.Set("alt", "")
-		img.Set("loading", "lazy")
-		img.Set("decoding", "async")
-		img.Set("width", 240)
-		img.Set("height", 240)
-		media.Call("appendChild", img)
-	} else {
-		media.Call("appendChild", element("span", "card-noimage", "No photo"))
-	}
+	media := cardMedia("ps-media", r.PosterURL, 240)
 	body := element("div", "ps-body", "")
-	name := r.Name
-	if name == "" {
-		name = r.SKU
-	}
-	body.Call("appendChild", element("h3", "ps-title", name))
-	if r.Currency != "" || r.Price != 0 {
-		body.Call("appendChild", element("p", "ps-price", format.Price(r.Price, r.Currency)))
-	}
+	appendNameAndPrice(body, "ps", r.Name, r.SKU, r.Price, r.Currency)
 	pct := photoquery.Percent(r.Score)
 	score := element("div", "ps-score", "")
 	meter := element("span", "ps-meter", "")

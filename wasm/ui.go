@@ -360,6 +360,38 @@ func (u *ui) showCatalog(ev evCatalog) {
 	}
 }
 
+// cardMedia is a card's picture box: the poster (lazy, side px square
+// hint) or a "No photo" placeholder when the URL is not a media URL.
+func cardMedia(class, posterURL string, side int) js.Value {
+	media := element("div", class, "")
+	if src, ok := safeMediaURL(posterURL); ok {
+		img := element("img", "", "")
+		img.Set("src", src)
+		img.Set("alt", "")
+		img.Set("loading", "lazy")
+		img.Set("decoding", "async")
+		img.Set("width", side)
+		img.Set("height", side)
+		media.Call("appendChild", img)
+	} else {
+		media.Call("appendChild", element("span", "card-noimage", "No photo"))
+	}
+	return media
+}
+
+// appendNameAndPrice adds a small card's title (the SKU when the name is
+// missing) and, when known, its price, with classes prefix-title and
+// prefix-price.
+func appendNameAndPrice(body js.Value, prefix, name, sku string, price float64, currency string) {
+	if name == "" {
+		name = sku
+	}
+	body.Call("appendChild", element("h3", prefix+"-title", name))
+	if currency != "" || price != 0 {
+		body.Call("appendChild", element("p", prefix+"-price", format.Price(price, currency)))
+	}
+}
+
 // productCard builds a catalog card: a link to the product's page, so it
 // works with the keyboard, middle-click and screen readers alike.
 func productCard(p wire.Product) js.Value {
@@ -367,19 +399,7 @@ func productCard(p wire.Product) js.Value {
 	a := element("a", "card", "")
 	a.Set("href", productPathPrefix+url.PathEscape(p.SKU))
 	a.Get("dataset").Set("sku", p.SKU)
-	media := element("div", "card-media", "")
-	if src, ok := safeMediaURL(p.PosterURL); ok {
-		img := element("img", "", "")
-		img.Set("src", src)
-		img.Set("alt", "")
-		img.Set("loading", "lazy")
-		img.Set("decoding", "async")
-		img.Set("width", 400)
-		img.Set("height", 400)
-		media.Call("appendChild", img)
-	} else {
-		media.Call("appendChild", element("span", "card-noimage", "No photo"))
-	}
+	media := cardMedia("card-media", p.PosterURL, 400)
 	if p.ModelBytes > 0 {
 		badge := element("span", "badge", "3D")
 		badge.Set("title", "Has a 3D model")
