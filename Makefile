@@ -65,6 +65,7 @@ wasm-test:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./wire
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./server/gltf
+	$(GO) test -run '^$$' -fuzz '^FuzzParseOBJ$$' -fuzztime $(FUZZTIME) ./server/assetpipe
 
 ## e2e: only the end-to-end tests (real server binary, headless Chromium)
 e2e: minio

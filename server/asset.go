@@ -19,24 +19,48 @@ import (
 )
 
 const assetUsage = `usage:
-  vitrine asset check FILE                       validate a .glb, a .gltf (resources beside it) or a .zip
-  vitrine asset process FILE -o DIR [-dims W,H,D] [-placement KIND]
-                                                 run the whole pipeline offline into DIR`
+  vitrine asset check FILE [budget flags]        validate a .glb, a .gltf (resources beside it), an .obj (.mtl and
+                                                 textures beside it) or a .zip of either, as an upload is validated
+  vitrine asset process FILE -o DIR [-dims W,H,D] [-placement KIND] [budget flags]
+                                                 run the whole pipeline offline into DIR
+budget flags (defaults as for uploads):
+  -max-triangles N -max-vertices N -max-textures N -max-texture-side PX -max-model-bytes N`
 
 // assetCommand runs `vitrine asset check|process`.
 func assetCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) >= 1 && args[0] == "process" {
 		return assetProcess(ctx, args[1:], stdout, stderr)
 	}
-	if len(args) != 2 || args[0] != "check" {
+	if len(args) < 2 || args[0] != "check" {
 		fmt.Fprintln(stderr, assetUsage)
 		return 2
 	}
-	path := args[1]
-	problems, err := gltf.CheckFile(path, gltf.DefaultLimits())
+	fs := flag.NewFlagSet("asset check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	budget, maxBytes := assetBudgetFlags(fs)
+	path, err := parseFileAndFlags(fs, args[1:])
+	if err == nil {
+		budget.MaxTotalBytes = *maxBytes
+		err = checkBudget(*budget)
+	}
 	if err != nil {
+		fmt.Fprintf(stderr, "vitrine asset check: %v\n%s\n", err, assetUsage)
+		return 2
+	}
+	asset, glb, err := assetpipe.ReadModelFile(path, modelLimits(*maxBytes))
+	var problems []gltf.Problem
+	var invalid *gltf.InvalidError
+	switch {
+	case errors.As(err, &invalid):
+		problems = invalid.Problems
+	case err != nil:
 		fmt.Fprintf(stderr, "vitrine asset check: %v\n", err)
 		return 2
+	default:
+		for _, is := range budget.Check(asset, int64(len(glb))) {
+			problems = append(problems, gltf.Problem{Severity: gltf.SeverityError, Code: is.Code, Pointer: is.Pointer, Message: is.Message})
+		}
+		problems = append(problems, asset.Warnings...)
 	}
 	errorsFound := 0
 	for _, p := range problems {
@@ -53,6 +77,32 @@ func assetCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return 0
 }
 
+// assetBudgetFlags registers the budget flags and -max-model-bytes.
+func assetBudgetFlags(fs *flag.FlagSet) (*assetpipe.Budget, *int64) {
+	budget := &assetpipe.Budget{}
+	addBudgetFlags(fs, budget)
+	maxBytes := fs.Int64("max-model-bytes", assetpipe.DefaultBudget().MaxTotalBytes, "largest model file in bytes")
+	return budget, maxBytes
+}
+
+// parseFileAndFlags parses one FILE argument with flags before or after it.
+func parseFileAndFlags(fs *flag.FlagSet, args []string) (string, error) {
+	if err := fs.Parse(args); err != nil {
+		return "", err
+	}
+	if fs.NArg() == 0 {
+		return "", errors.New("no FILE given")
+	}
+	file := fs.Arg(0)
+	if err := fs.Parse(fs.Args()[1:]); err != nil {
+		return "", err
+	}
+	if fs.NArg() > 0 {
+		return "", fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return file, nil
+}
+
 // assetProcess runs the upload pipeline offline: it writes every level of
 // detail (lod0.glb is the normalised full model), the poster, the views
 // and report.json into a new folder, all or nothing.
@@ -62,13 +112,15 @@ func assetProcess(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	out := fs.String("o", "", "output folder (must not exist, or be empty)")
 	dims := fs.String("dims", "", "declared real size W,H,D in metres; enables unit detection and the mismatch check")
 	placement := fs.String("placement", wire.PlacementFloor, "floor, wall, table, face, wrist or feet (sets the origin convention)")
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+	budget, maxBytes := assetBudgetFlags(fs)
+	file, err := parseFileAndFlags(fs, args)
+	if err != nil || *out == "" || !wire.ValidPlacement(*placement) {
 		fmt.Fprintln(stderr, assetUsage)
 		return 2
 	}
-	file := args[0]
-	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 || *out == "" || !wire.ValidPlacement(*placement) {
-		fmt.Fprintln(stderr, assetUsage)
+	budget.MaxTotalBytes = *maxBytes
+	if err := checkBudget(*budget); err != nil {
+		fmt.Fprintf(stderr, "vitrine asset process: %v\n", err)
 		return 2
 	}
 	var declared wire.Dimensions
@@ -93,7 +145,16 @@ func assetProcess(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "vitrine asset process: %s exists and is not empty\n", *out)
 		return 2
 	}
-	data, err := readModelFile(file)
+	lim := modelLimits(*maxBytes)
+	asset, data, err := assetpipe.ReadModelFile(file, lim)
+	var unreadable *gltf.InvalidError
+	if errors.As(err, &unreadable) {
+		for _, is := range assetpipe.IssuesFromProblems(unreadable.Problems) {
+			fmt.Fprintf(stdout, "%s %s %s: %s — %s\n", is.Severity, is.Code, is.Pointer, is.Message, is.Explanation)
+		}
+		fmt.Fprintf(stderr, "%s: refused; nothing written\n", file)
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "vitrine asset process: %v\n", err)
 		return 2
@@ -101,13 +162,11 @@ func assetProcess(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if declared == (wire.Dimensions{}) {
 		// Without a declared size the measured one stands in: no unit
 		// detection, no mismatch.
-		if a, err := gltf.Parse(data, gltf.DefaultLimits()); err == nil {
-			if lo, hi, err := a.Bounds(); err == nil {
-				declared = wire.Dimensions{W: hi[0] - lo[0], H: hi[1] - lo[1], D: hi[2] - lo[2]}
-			}
+		if lo, hi, err := asset.Bounds(); err == nil {
+			declared = wire.Dimensions{W: hi[0] - lo[0], H: hi[1] - lo[1], D: hi[2] - lo[2]}
 		}
 	}
-	res, err := assetpipe.Process(ctx, data, assetpipe.ProcessInput{DeclaredM: declared, Placement: *placement, Budget: assetpipe.DefaultBudget()})
+	res, err := assetpipe.Process(ctx, data, assetpipe.ProcessInput{DeclaredM: declared, Placement: *placement, Limits: lim, Budget: *budget})
 	var invalid *assetpipe.InvalidModelError
 	if errors.As(err, &invalid) {
 		for _, is := range invalid.Report.Issues {
@@ -129,26 +188,6 @@ func assetProcess(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	fmt.Fprintf(stdout, "measured %.3f × %.3f × %.3f m; report in %s\n", res.Report.NormalisedM.W, res.Report.NormalisedM.H, res.Report.NormalisedM.D, filepath.Join(*out, "report.json"))
 	return 0
-}
-
-// readModelFile reads a .glb or .zip, or a .gltf packed with its
-// resources from beside it.
-func readModelFile(path string) ([]byte, error) {
-	if strings.EqualFold(filepath.Ext(path), ".gltf") {
-		a, err := gltf.ParseGLTFDir(path, gltf.DefaultLimits())
-		if err != nil {
-			return nil, err
-		}
-		return a.GLB()
-	}
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if limit := gltf.DefaultLimits().MaxBytes; st.Size() > limit {
-		return nil, fmt.Errorf("%s is %d bytes; the limit is %d", path, st.Size(), limit)
-	}
-	return os.ReadFile(path)
 }
 
 // writeOutputs writes everything into a temporary sibling folder and

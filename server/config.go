@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vitrine-shop/vitrine/server/assetpipe"
 	"github.com/vitrine-shop/vitrine/server/blob/s3store"
+	"github.com/vitrine-shop/vitrine/server/gltf"
 )
 
 // serveConfig is everything `vitrine serve` is told, filled from flags
@@ -36,6 +38,9 @@ type serveConfig struct {
 	SignalsEraseDelay  time.Duration
 	LogLevel           slog.Level
 	LogFormat          string
+
+	// Budget bounds every uploaded model (MaxTotalBytes is MaxModelBytes).
+	Budget assetpipe.Budget
 }
 
 // envName is the environment variable for a flag: -s3-endpoint is
@@ -61,7 +66,8 @@ func parseServeFlags(args []string, lookupEnv func(string) (string, bool), stder
 	fs.BoolVar(&cfg.S3.CreateBucket, "s3-create-bucket", true, "create the bucket if it does not exist")
 	fs.StringVar(&cfg.MerchantTokens, "merchant-tokens", "", `merchant bearer tokens, "merchantA=tokenA,merchantB=tokenB"`)
 	fs.StringVar(&cfg.MerchantTokensFile, "merchant-tokens-file", "", "file with one merchant=token per line")
-	fs.Int64Var(&cfg.MaxModelBytes, "max-model-bytes", 64<<20, "largest model upload in bytes")
+	fs.Int64Var(&cfg.MaxModelBytes, "max-model-bytes", assetpipe.DefaultBudget().MaxTotalBytes, "largest model upload in bytes (also the budget for the stored model)")
+	addBudgetFlags(fs, &cfg.Budget)
 	fs.Int64Var(&cfg.MaxImageBytes, "max-image-bytes", 16<<20, "largest photo upload in bytes")
 	fs.BoolVar(&cfg.Seed, "seed", true, "seed an empty catalog with the sample products")
 	fs.DurationVar(&cfg.RefreshInterval, "refresh", 5*time.Second, "how often to pick up catalog changes made by other servers on the same store")
@@ -110,8 +116,12 @@ func parseServeFlags(args []string, lookupEnv func(string) (string, bool), stder
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, errors.New("-log-format must be text or json")
 	}
-	if cfg.MaxModelBytes <= 0 || cfg.MaxImageBytes <= 0 {
-		return cfg, errors.New("-max-model-bytes and -max-image-bytes must be positive")
+	if cfg.MaxImageBytes <= 0 {
+		return cfg, errors.New("-max-image-bytes must be positive")
+	}
+	cfg.Budget.MaxTotalBytes = cfg.MaxModelBytes
+	if err := checkBudget(cfg.Budget); err != nil {
+		return cfg, err
 	}
 	if cfg.SessionKey != "" && len(cfg.SessionKey) < 16 {
 		return cfg, errors.New("-session-key must be at least 16 bytes")
@@ -126,4 +136,53 @@ func parseServeFlags(args []string, lookupEnv func(string) (string, bool), stder
 		return cfg, errors.New("-refresh must be at least 100ms")
 	}
 	return cfg, nil
+}
+
+// maxModelBytesCeiling bounds -max-model-bytes: a model is held in memory
+// while it is checked and processed.
+const maxModelBytesCeiling = 1 << 30
+
+// addBudgetFlags registers the model budget flags (-max-triangles,
+// -max-vertices, -max-textures, -max-texture-side) on fs, defaulting to
+// assetpipe.DefaultBudget. -max-model-bytes, which every command already
+// has, sets MaxTotalBytes.
+func addBudgetFlags(fs *flag.FlagSet, b *assetpipe.Budget) {
+	def := assetpipe.DefaultBudget()
+	fs.IntVar(&b.MaxTriangles, "max-triangles", def.MaxTriangles, "most triangles a model may draw (0: only the parser's limit)")
+	fs.IntVar(&b.MaxVertices, "max-vertices", def.MaxVertices, "most vertices a model may have (0: only the parser's limit)")
+	fs.IntVar(&b.MaxTextures, "max-textures", def.MaxTextures, "most textures a model may use (0: only the parser's limit)")
+	fs.IntVar(&b.MaxTextureSide, "max-texture-side", def.MaxTextureSide, "largest texture side in pixels (0: only the parser's limit)")
+}
+
+// checkBudget refuses negative bounds and bounds the parser would never
+// let a model reach (0 leaves only the parser's limit).
+func checkBudget(b assetpipe.Budget) error {
+	lim := gltf.DefaultLimits()
+	for _, c := range []struct {
+		flag       string
+		value, top int64
+	}{
+		{"-max-triangles", int64(b.MaxTriangles), int64(lim.MaxTriangles)},
+		{"-max-vertices", int64(b.MaxVertices), int64(lim.MaxVertices)},
+		{"-max-textures", int64(b.MaxTextures), int64(lim.MaxTextures)},
+		{"-max-texture-side", int64(b.MaxTextureSide), int64(lim.MaxImageSide)},
+	} {
+		if c.value < 0 || c.value > c.top {
+			return fmt.Errorf("%s must be 0…%d (the parser's limit), not %d", c.flag, c.top, c.value)
+		}
+	}
+	if b.MaxTotalBytes <= 0 || b.MaxTotalBytes > maxModelBytesCeiling {
+		return fmt.Errorf("-max-model-bytes must be 1…%d, not %d", maxModelBytesCeiling, b.MaxTotalBytes)
+	}
+	return nil
+}
+
+// modelLimits are the parser's limits for models of at most
+// maxModelBytes: the defaults, with room for larger files when the budget
+// allows them.
+func modelLimits(maxModelBytes int64) gltf.Limits {
+	lim := gltf.DefaultLimits()
+	lim.MaxBytes = max(lim.MaxBytes, maxModelBytes)
+	lim.MaxZipUncompressedBytes = max(lim.MaxZipUncompressedBytes, 4*maxModelBytes)
+	return lim
 }

@@ -1,8 +1,9 @@
 // Command vitrine is the Vitrine server and its asset tools.
 //
 //	vitrine [serve] [flags]      serve the viewer, the API and /ws
-//	vitrine asset check FILE     validate a .glb, .gltf or .zip as an upload would be
-//	vitrine eval recs            offline evaluation of the recommenders
+//	vitrine asset check FILE     validate a .glb, .gltf, .obj or .zip as an upload would be
+//	vitrine asset process FILE   also build the levels of detail, posters and views
+//	vitrine eval recs|search     offline evaluation of the recommenders or visual search
 //
 // Every serve flag has a VITRINE_* environment equivalent (-s3-endpoint is
 // VITRINE_S3_ENDPOINT); a flag given on the command line wins.

@@ -52,7 +52,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	models := assetpipe.NewModelProcessor(assetpipe.ModelProcessorConfig{Store: store, Catalog: cat, Budget: assetpipe.DefaultBudget(), Logger: log})
+	limits := modelLimits(cfg.MaxModelBytes)
+	models := assetpipe.NewModelProcessor(assetpipe.ModelProcessorConfig{Store: store, Catalog: cat, Limits: limits, Budget: cfg.Budget, Logger: log})
 	processor, err := assetpipe.NewProcessor(assetpipe.ProcessorConfig{
 		Workers: cfg.ProcessWorkers, QueueCapacity: 256, JobTimeout: cfg.ProcessTimeout, Process: models.Process, Logger: log,
 		Pending: func(context.Context) ([]string, error) { return cat.Processing(), nil },
@@ -60,7 +61,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	pipe, err := assetpipe.New(assetpipe.Config{Store: store, Catalog: cat, Logger: log,
+	pipe, err := assetpipe.New(assetpipe.Config{Store: store, Catalog: cat, Logger: log, Limits: limits, Budget: cfg.Budget,
 		Process: func(_ context.Context, sku string) error { return processor.Enqueue(sku) }})
 	if err != nil {
 		return err

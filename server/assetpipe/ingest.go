@@ -39,6 +39,10 @@ type Config struct {
 	// the caller wants the result at once. Required.
 	Process func(ctx context.Context, sku string) error
 	Limits  gltf.Limits
+	// Budget is checked as soon as a model is uploaded, so an upload over
+	// it is refused at once and nothing is stored; zero means none here
+	// (processing applies its own).
+	Budget Budget
 	// MaxImagePixels and MaxImageSide bound product photos.
 	MaxImagePixels int64
 	MaxImageSide   int
@@ -85,7 +89,11 @@ func NewInline(cfg Config) (*Pipeline, error) {
 	if cfg.Store == nil || cfg.Catalog == nil {
 		return nil, errors.New("assetpipe: Config.Store and Catalog are required")
 	}
-	mp := NewModelProcessor(ModelProcessorConfig{Store: cfg.Store, Catalog: cfg.Catalog, Limits: cfg.Limits, Budget: DefaultBudget(), Logger: cfg.Logger})
+	budget := cfg.Budget
+	if budget == (Budget{}) {
+		budget = DefaultBudget()
+	}
+	mp := NewModelProcessor(ModelProcessorConfig{Store: cfg.Store, Catalog: cfg.Catalog, Limits: cfg.Limits, Budget: budget, Logger: cfg.Logger})
 	cfg.Process = mp.Process
 	return New(cfg)
 }
@@ -95,19 +103,22 @@ type ImageError struct{ Reason string }
 
 func (e *ImageError) Error() string { return "assetpipe: image: " + e.Reason }
 
-// Measure checks a model upload (GLB, or a zip of .gltf and resources) and
-// returns the GLB to store and its measurements. Content problems come
-// back as *gltf.InvalidError.
+// Measure checks a model upload (GLB, a zip of .gltf and resources, a zip
+// of .obj, .mtl and textures, or a bare .obj; see ParseModel) against the
+// limits and Config.Budget and returns the GLB to store and its
+// measurements. Content problems, budget ones included, come back as
+// *gltf.InvalidError.
 func (p *Pipeline) Measure(data []byte) ([]byte, catalog.Model, error) {
-	asset, err := gltf.Parse(data, p.cfg.Limits)
+	asset, glb, err := ParseModel(data, p.cfg.Limits)
 	if err != nil {
 		return nil, catalog.Model{}, err
 	}
-	glb := data
-	if !bytes.HasPrefix(data, []byte("glTF")) {
-		if glb, err = asset.GLB(); err != nil {
-			return nil, catalog.Model{}, fmt.Errorf("assetpipe: pack GLB: %w", err)
+	if issues := p.cfg.Budget.Check(asset, int64(len(glb))); len(issues) > 0 {
+		inv := &gltf.InvalidError{}
+		for _, is := range issues {
+			inv.Problems = append(inv.Problems, gltf.Problem{Severity: gltf.SeverityError, Code: is.Code, Pointer: is.Pointer, Message: is.Message})
 		}
+		return nil, catalog.Model{}, inv
 	}
 	lo, hi, err := asset.Bounds()
 	if err != nil {

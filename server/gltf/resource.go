@@ -19,14 +19,17 @@ import (
 // the one interface behind both zips and directories on disk.
 type resourceResolver interface {
 	// readResource returns the resource's bytes, or an error wrapping
-	// fs.ErrNotExist, errResourceTooLarge or errResourceInvalid.
+	// fs.ErrNotExist, ErrTooLarge or errResourceInvalid.
 	readResource(name string) ([]byte, error)
 }
 
+// ErrTooLarge is wrapped when a resource or archive entry would take the
+// reads past the upload's byte budget.
+var ErrTooLarge = errors.New("resource exceeds the size budget")
+
 var (
-	errResourceTooLarge = errors.New("resource exceeds the size budget")
-	errResourceInvalid  = errors.New("resource is not a regular file")
-	errZipBomb          = errors.New("zip entry expands beyond its limits")
+	errResourceInvalid = errors.New("resource is not a regular file")
+	errZipBomb         = errors.New("zip entry expands beyond its limits")
 )
 
 // source says where a document's buffers and images come from.
@@ -189,7 +192,7 @@ func resolveURI(uri, pointer string, src source, lim Limits, r *report) ([]byte,
 		r.errorf("RESOURCE_NOT_FOUND", pointer, "uri %q: no file %q beside the .gltf", truncateURI(uri), name)
 	case errors.Is(err, errZipBomb):
 		r.errorf("ZIP_BOMB", pointer, "uri %q: %v", truncateURI(uri), err)
-	case errors.Is(err, errResourceTooLarge):
+	case errors.Is(err, ErrTooLarge):
 		r.errorf("LIMIT_EXCEEDED", pointer, "uri %q: %v", truncateURI(uri), err)
 	default:
 		r.errorf("RESOURCE_UNREADABLE", pointer, "uri %q: %v", truncateURI(uri), err)
@@ -356,7 +359,7 @@ func ParseGLTFDir(gltfPath string, lim Limits) (*Asset, error) {
 	res := &dirResolver{root: root, budget: lim.MaxBytes}
 	js, err := res.read(filepath.Base(gltfPath), lim.MaxJSONBytes)
 	if err != nil {
-		if errors.Is(err, errResourceTooLarge) {
+		if errors.Is(err, ErrTooLarge) {
 			r := &report{}
 			r.errorf("LIMIT_EXCEEDED", "", "MaxJSONBytes: %s: %v", filepath.Base(gltfPath), err)
 			return nil, r.err()
@@ -404,14 +407,14 @@ func (d *dirResolver) read(name string, max int64) ([]byte, error) {
 	}
 	limit := min(max, d.budget)
 	if info.Size() > limit {
-		return nil, fmt.Errorf("%s is %d bytes, over the remaining budget of %d (MaxBytes): %w", name, info.Size(), limit, errResourceTooLarge)
+		return nil, fmt.Errorf("%s is %d bytes, over the remaining budget of %d (MaxBytes): %w", name, info.Size(), limit, ErrTooLarge)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s grew past the remaining budget of %d bytes while being read: %w", name, limit, errResourceTooLarge)
+		return nil, fmt.Errorf("%s grew past the remaining budget of %d bytes while being read: %w", name, limit, ErrTooLarge)
 	}
 	d.budget -= int64(len(data))
 	return data, nil

@@ -50,62 +50,27 @@ func reportZipReadError(r *report, name string, err error) {
 	switch {
 	case errors.Is(err, errZipBomb):
 		r.errorf("ZIP_BOMB", "", "zip entry %q: %v", name, err)
-	case errors.Is(err, errResourceTooLarge):
+	case errors.Is(err, ErrTooLarge):
 		r.errorf("LIMIT_EXCEEDED", "", "zip entry %q: %v", name, err)
 	default:
 		r.errorf("ZIP_INVALID", "", "zip entry %q cannot be read: %v", name, err)
 	}
 }
 
-// openZip reads the zip's central directory, applies the zip-bomb checks
-// and finds the model entry: the single .gltf, or else the single .glb.
+// openZip opens the archive (openArchive) and finds the model entry: the
+// single .gltf, or else the single .glb.
 func openZip(data []byte, lim Limits, r *report) (res *zipResolver, gltfName, glbName string) {
-	if int64(len(data)) > lim.MaxBytes {
-		r.errorf("LIMIT_EXCEEDED", "", "MaxBytes: the zip is %d bytes, over the limit of %d", len(data), lim.MaxBytes)
+	res = openArchive(data, lim, r)
+	if res == nil {
 		return nil, "", ""
 	}
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if errors.Is(err, zip.ErrInsecurePath) && zr != nil {
-		err = nil // entry names are checked below
-	}
-	if err != nil {
-		r.errorf("ZIP_INVALID", "", "not a readable zip archive: %v", err)
-		return nil, "", ""
-	}
-	if len(zr.File) > lim.MaxZipEntries {
-		r.errorf("ZIP_TOO_MANY_ENTRIES", "", "MaxZipEntries: the zip has %d entries, over the limit of %d", len(zr.File), lim.MaxZipEntries)
-		return nil, "", ""
-	}
-	res = &zipResolver{files: make(map[string]*zip.File, len(zr.File)), budget: lim.MaxZipUncompressedBytes, ratio: lim.MaxZipRatio}
-	var declared uint64
 	var gltfs, glbs []string
-	for _, f := range zr.File {
-		if f.FileInfo().IsDir() || ignoredZipEntry(f.Name) {
-			continue
-		}
-		declared += f.UncompressedSize64
-		if declared > uint64(lim.MaxZipUncompressedBytes) {
-			r.errorf("ZIP_BOMB", "", "MaxZipUncompressedBytes: the zip's entries declare more than %d uncompressed bytes", lim.MaxZipUncompressedBytes)
-			return nil, "", ""
-		}
-		if err := checkZipRatio(f, lim.MaxZipRatio); err != nil {
-			r.errorf("ZIP_BOMB", "", "zip entry %q: %v", f.Name, err)
-			return nil, "", ""
-		}
-		if !validZipName(f.Name) {
-			r.errorf("ZIP_ENTRY_NAME_INVALID", "", "zip entry name %q is absolute, contains '..', a backslash or a control character", truncateURI(f.Name))
-			continue
-		}
-		if _, dup := res.files[f.Name]; dup {
-			r.errorf("ZIP_DUPLICATE_ENTRY", "", "zip entry %q appears twice", f.Name)
-			continue
-		}
-		res.files[f.Name] = f
-		switch strings.ToLower(path.Ext(f.Name)) {
+	for _, name := range res.names {
+		switch strings.ToLower(path.Ext(name)) {
 		case ".gltf":
-			gltfs = append(gltfs, f.Name)
+			gltfs = append(gltfs, name)
 		case ".glb":
-			glbs = append(glbs, f.Name)
+			glbs = append(glbs, name)
 		}
 	}
 	switch {
@@ -121,6 +86,90 @@ func openZip(data []byte, lim Limits, r *report) (res *zipResolver, gltfName, gl
 		r.errorf("ZIP_NO_MODEL", "", "the zip holds no .gltf (or .glb) file")
 	}
 	return nil, "", ""
+}
+
+// openArchive reads the zip's central directory and applies the zip-bomb
+// and name checks: the entry count, the declared uncompressed total, each
+// entry's compression ratio, entry names (no absolute paths, "..",
+// backslashes or control characters) and duplicates. Archiver metadata
+// (ignoredZipEntry) is skipped. It returns nil when the archive as a whole
+// is refused; refused entries are reported and left out.
+func openArchive(data []byte, lim Limits, r *report) *zipResolver {
+	if int64(len(data)) > lim.MaxBytes {
+		r.errorf("LIMIT_EXCEEDED", "", "MaxBytes: the zip is %d bytes, over the limit of %d", len(data), lim.MaxBytes)
+		return nil
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if errors.Is(err, zip.ErrInsecurePath) && zr != nil {
+		err = nil // entry names are checked below
+	}
+	if err != nil {
+		r.errorf("ZIP_INVALID", "", "not a readable zip archive: %v", err)
+		return nil
+	}
+	if len(zr.File) > lim.MaxZipEntries {
+		r.errorf("ZIP_TOO_MANY_ENTRIES", "", "MaxZipEntries: the zip has %d entries, over the limit of %d", len(zr.File), lim.MaxZipEntries)
+		return nil
+	}
+	res := &zipResolver{files: make(map[string]*zip.File, len(zr.File)), budget: lim.MaxZipUncompressedBytes, ratio: lim.MaxZipRatio}
+	var declared uint64
+	for _, f := range zr.File {
+		if f.FileInfo().IsDir() || ignoredZipEntry(f.Name) {
+			continue
+		}
+		declared += f.UncompressedSize64
+		if declared > uint64(lim.MaxZipUncompressedBytes) {
+			r.errorf("ZIP_BOMB", "", "MaxZipUncompressedBytes: the zip's entries declare more than %d uncompressed bytes", lim.MaxZipUncompressedBytes)
+			return nil
+		}
+		if err := checkZipRatio(f, lim.MaxZipRatio); err != nil {
+			r.errorf("ZIP_BOMB", "", "zip entry %q: %v", truncateURI(f.Name), err)
+			return nil
+		}
+		if !validZipName(f.Name) {
+			r.errorf("ZIP_ENTRY_NAME_INVALID", "", "zip entry name %q is absolute, contains '..', a backslash or a control character", truncateURI(f.Name))
+			continue
+		}
+		if _, dup := res.files[f.Name]; dup {
+			r.errorf("ZIP_DUPLICATE_ENTRY", "", "zip entry %q appears twice", truncateURI(f.Name))
+			continue
+		}
+		res.files[f.Name] = f
+		res.names = append(res.names, f.Name)
+	}
+	return res
+}
+
+// Archive is a zip upload whose entries passed the zip-bomb and name
+// checks ParseZip applies, for formats other than glTF that arrive zipped
+// (an OBJ with its .mtl files and textures). Reads share one budget of
+// decompressed bytes (Limits.MaxZipUncompressedBytes).
+type Archive struct{ res *zipResolver }
+
+// OpenArchive opens a zip upload. Problems with the archive or its entries
+// come back as *InvalidError; an entry refused for its name is an error
+// too, so a returned Archive holds every content entry.
+func OpenArchive(data []byte, lim Limits) (*Archive, error) {
+	r := &report{}
+	res := openArchive(data, lim, r)
+	if r.hasErrors() {
+		return nil, r.err()
+	}
+	return &Archive{res: res}, nil
+}
+
+// Names lists the archive's content entries in archive order.
+func (a *Archive) Names() []string { return a.res.names }
+
+// Read decompresses one entry, at most max bytes and the remaining budget.
+// A missing entry wraps fs.ErrNotExist; one over the budget wraps
+// ErrTooLarge; one that expands past its declared size is refused too.
+func (a *Archive) Read(name string, max int64) ([]byte, error) {
+	b, err := a.res.readEntry(name, max)
+	if err != nil {
+		return nil, fmt.Errorf("zip entry %q: %w", name, err)
+	}
+	return b, nil
 }
 
 // ignoredZipEntry reports entries archivers add that are not content:
@@ -162,6 +211,7 @@ func checkZipRatio(f *zip.File, maxRatio int) error {
 // actually decompressed bytes.
 type zipResolver struct {
 	files  map[string]*zip.File
+	names  []string // content entries in archive order
 	dir    string
 	budget int64
 	ratio  int
@@ -184,7 +234,7 @@ func (z *zipResolver) readEntry(name string, max int64) ([]byte, error) {
 	}
 	limit := min(max, z.budget)
 	if f.UncompressedSize64 > uint64(limit) {
-		return nil, fmt.Errorf("declares %d uncompressed bytes, over the remaining limit of %d: %w", f.UncompressedSize64, limit, errResourceTooLarge)
+		return nil, fmt.Errorf("declares %d uncompressed bytes, over the remaining limit of %d: %w", f.UncompressedSize64, limit, ErrTooLarge)
 	}
 	rc, err := f.Open()
 	if err != nil {

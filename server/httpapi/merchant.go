@@ -276,7 +276,7 @@ func (s *server) putModel(w http.ResponseWriter, r *http.Request, p catalog.Prod
 	updated, err := s.cfg.Pipeline.IngestModel(r.Context(), p.SKU, data)
 	var invalid *gltf.InvalidError
 	if errors.As(err, &invalid) {
-		e := &wire.Error{Code: wire.CodeInvalidGLTF, Message: "the upload is not a valid glTF model: " + invalid.Error()}
+		e := &wire.Error{Code: wire.CodeInvalidGLTF, Message: "the upload is not a valid model (GLB, zipped glTF or OBJ): " + invalid.Error()}
 		// Each detail reads like the processing report's problems:
 		// "severity CODE at /pointer: message — what it means".
 		for _, is := range assetpipe.IssuesFromProblems(invalid.Problems) {

@@ -1038,8 +1038,8 @@ class Console {
     const p = this.products.get(sku);
     if (!p || this.busy.model) return;
     const name = file.name || "model";
-    if (!/\.(glb|zip|gltf)$/i.test(name)) {
-      errorNotice($("model-error"), { message: `“${name}” is not a .glb, .gltf or .zip file.`, details: [] });
+    if (!/\.(glb|zip|gltf|obj)$/i.test(name)) {
+      errorNotice($("model-error"), { message: `“${name}” is not a .glb, .gltf, .obj or .zip file.`, details: [] });
       this.announce(`${name} is not a model file.`);
       return;
     }
