@@ -57,25 +57,29 @@ var descriptorBlocks = [numBlocks]Block{
 // training half of a generated tuning set, checked on its validation
 // half, never on the committed test queries); docs/vsearch.md records the
 // run.
-var DefaultWeights = [numBlocks]float32{1, 1.5, 0.75, 0.5}
+var DefaultWeights = [numBlocks]float32{1, 1, 0.5, 1}
 
 // defaultBaselines are the mean block contributions between unrelated
 // products, measured by the same tuning run; they calibrate Result.Why.
-var defaultBaselines = [numBlocks]float32{0.339, 0.103, 0.508, 0.205}
+var defaultBaselines = [numBlocks]float32{0.276, 0.101, 0.508, 0.215}
 
 // DescriptorName is the built-in descriptor's embedder name.
 const DescriptorName = "vitrine-desc"
 
-// descriptorVersion changes whenever the computation changes.
-const descriptorVersion = "1"
+// descriptorVersion changes whenever the computation changes. Version 2:
+// cut-out masks, outline pixels out of the colour blocks, query
+// hypotheses, re-tuned weights.
+const descriptorVersion = "2"
 
 // Descriptor is the built-in pure-Go embedder: no model files, a few
-// milliseconds per image. It isolates the product from its background
-// (border gradient and palette model), then describes colour (a soft
-// CIELAB histogram), colour layout (3×3 grid of mean colours over the
-// product's box), texture and edges (a HOG-like grid of gradient
-// orientation histograms) and silhouette shape (a downsampled mask,
-// a radial profile and the aspect ratio).
+// milliseconds per image. It isolates the product — a cut-out by its
+// alpha, a photograph from its background (border gradient and palette
+// model) — then describes colour (a soft CIELAB histogram), colour layout
+// (3×3 grid of mean colours over the product's box), texture and edges (a
+// HOG-like grid of gradient orientation histograms) and silhouette shape
+// (a downsampled mask, a radial profile and the aspect ratio). As a
+// QueryEmbedder it describes a query photograph once per hypothesis about
+// where the product is (see hypotheses).
 type Descriptor struct {
 	weights   [numBlocks]float32
 	baselines [numBlocks]float32
@@ -138,12 +142,33 @@ func (d *Descriptor) BlockBaseline(i int) float32 {
 	return d.baselines[i] * w2 / total
 }
 
-// Embed implements Embedder.
+// Embed implements Embedder. A query picture is better embedded with
+// EmbedQuery.
 func (d *Descriptor) Embed(ctx context.Context, img image.Image) ([]float32, error) {
 	blocks, err := d.EmbedBlocks(ctx, img)
 	if err != nil {
 		return nil, err
 	}
+	return d.combine(blocks), nil
+}
+
+// EmbedQuery implements QueryEmbedder: a photograph is described once for
+// each hypothesis about where the product is (see hypotheses), the first
+// being Embed's; a cut-out has one.
+func (d *Descriptor) EmbedQuery(ctx context.Context, img image.Image) ([][]float32, error) {
+	hyps, err := d.EmbedQueryBlocks(ctx, img)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]float32, len(hyps))
+	for i, blocks := range hyps {
+		out[i] = d.combine(blocks)
+	}
+	return out, nil
+}
+
+// combine weights and concatenates blocks and normalises the result.
+func (d *Descriptor) combine(blocks [numBlocks][]float32) []float32 {
 	out := make([]float32, 0, descriptorDim)
 	for b, v := range blocks {
 		w := d.weights[b]
@@ -152,23 +177,54 @@ func (d *Descriptor) Embed(ctx context.Context, img image.Image) ([]float32, err
 		}
 	}
 	Normalize(out)
-	return out, nil
+	return out
 }
 
 // EmbedBlocks returns the four unweighted, individually L2-normalised
 // blocks of img's descriptor (colour, layout, texture, shape). Tuning
 // tools use it to score weightings without re-embedding.
 func (d *Descriptor) EmbedBlocks(ctx context.Context, img image.Image) ([numBlocks][]float32, error) {
-	var blocks [numBlocks][]float32
-	if err := ctx.Err(); err != nil {
-		return blocks, err
-	}
-	small, err := smallNRGBA(img, workSide)
+	li, cutout, err := d.prepare(ctx, img)
 	if err != nil {
-		return blocks, fmt.Errorf("vsearch: descriptor: %w", err)
+		return [numBlocks][]float32{}, err
 	}
-	li := toLab(small)
-	fg := isolate(li)
+	return describe(li, isolate(li, cutout)), nil
+}
+
+// EmbedQueryBlocks is EmbedBlocks for each of EmbedQuery's hypotheses.
+func (d *Descriptor) EmbedQueryBlocks(ctx context.Context, img image.Image) ([][numBlocks][]float32, error) {
+	li, cutout, err := d.prepare(ctx, img)
+	if err != nil {
+		return nil, err
+	}
+	if cutout != nil {
+		return [][numBlocks][]float32{describe(li, isolate(li, cutout))}, nil
+	}
+	fgs := hypotheses(li)
+	out := make([][numBlocks][]float32, len(fgs))
+	for i, fg := range fgs {
+		out[i] = describe(li, fg)
+	}
+	return out, nil
+}
+
+// prepare shrinks img to the working size and converts it to CIELAB,
+// returning a cut-out's own mask when it has one.
+func (d *Descriptor) prepare(ctx context.Context, img image.Image) (*labImage, []bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	small, cutout, err := smallCutout(img, workSide)
+	if err != nil {
+		return nil, nil, fmt.Errorf("vsearch: descriptor: %w", err)
+	}
+	return toLab(small), cutout, nil
+}
+
+// describe computes the four blocks of the product fg in li, each
+// L2-normalised.
+func describe(li *labImage, fg foreground) [numBlocks][]float32 {
+	var blocks [numBlocks][]float32
 	blocks[BlockColour] = colourHistogram(li, fg)
 	blocks[BlockLayout] = colourLayout(li, fg)
 	blocks[BlockTexture] = edgeHistogram(li, fg)
@@ -176,7 +232,7 @@ func (d *Descriptor) EmbedBlocks(ctx context.Context, img image.Image) ([numBloc
 	for _, b := range blocks {
 		Normalize(b)
 	}
-	return blocks, nil
+	return blocks
 }
 
 // softBin splits value v over the two nearest of n bins spanning [lo, hi]
@@ -202,6 +258,7 @@ func colourHistogram(li *labImage, fg foreground) []float32 {
 		if !in {
 			continue
 		}
+		pw := fg.colourWeight(i)
 		l0, l1, lw := softBin(li.l[i], 0, 100, colourLBins)
 		a0, a1, aw := softBin(li.a[i], -colourABRange, colourABRange, colourABins)
 		b0, b1, bw := softBin(li.b[i], -colourABRange, colourABRange, colourBBins)
@@ -214,7 +271,7 @@ func colourHistogram(li *labImage, fg foreground) []float32 {
 				w float32
 			}{{a0, 1 - aw}, {a1, aw}} {
 				base := (lc.i*colourABins + ac.i) * colourBBins
-				wla := lc.w * ac.w
+				wla := lc.w * ac.w * pw
 				h[base+b0] += wla * (1 - bw)
 				h[base+b1] += wla * bw
 			}
@@ -231,8 +288,8 @@ func colourHistogram(li *labImage, fg foreground) []float32 {
 // coverage. Centring makes the block describe where colours sit (a blue
 // base under a white body), leaving absolute colour to the histogram.
 func colourLayout(li *labImage, fg foreground) []float32 {
-	var sums [layoutGrid * layoutGrid][4]float64
-	var total [3]float64
+	var sums [layoutGrid * layoutGrid][5]float64
+	var total [4]float64
 	bw, bh := fg.x1-fg.x0, fg.y1-fg.y0
 	for y := fg.y0; y < fg.y1; y++ {
 		gy := (y - fg.y0) * layoutGrid / bh
@@ -243,13 +300,16 @@ func colourLayout(li *labImage, fg foreground) []float32 {
 			}
 			gx := (x - fg.x0) * layoutGrid / bw
 			s := &sums[gy*layoutGrid+gx]
-			s[0] += float64(li.l[i])
-			s[1] += float64(li.a[i])
-			s[2] += float64(li.b[i])
+			pw := float64(fg.colourWeight(i))
+			s[0] += pw * float64(li.l[i])
+			s[1] += pw * float64(li.a[i])
+			s[2] += pw * float64(li.b[i])
 			s[3]++
-			total[0] += float64(li.l[i])
-			total[1] += float64(li.a[i])
-			total[2] += float64(li.b[i])
+			s[4] += pw
+			total[0] += pw * float64(li.l[i])
+			total[1] += pw * float64(li.a[i])
+			total[2] += pw * float64(li.b[i])
+			total[3] += pw
 		}
 	}
 	out := make([]float32, layoutDim)
@@ -262,12 +322,12 @@ func colourLayout(li *labImage, fg foreground) []float32 {
 		cellArea := float64(bw*bh) / float64(layoutGrid*layoutGrid)
 		o := out[c*4 : c*4+4]
 		o[3] = float32((s[3]/cellArea - meanCover) * 2)
-		if s[3] == 0 {
+		if s[4] == 0 {
 			continue
 		}
-		o[0] = float32((s[0]/s[3] - total[0]/n) / 25)
-		o[1] = float32((s[1]/s[3] - total[1]/n) / 15)
-		o[2] = float32((s[2]/s[3] - total[2]/n) / 15)
+		o[0] = float32((s[0]/s[4] - total[0]/total[3]) / 25)
+		o[1] = float32((s[1]/s[4] - total[1]/total[3]) / 15)
+		o[2] = float32((s[2]/s[4] - total[2]/total[3]) / 15)
 	}
 	return out
 }

@@ -62,7 +62,7 @@ func TestIsolateFindsTheProduct(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fg := isolate(toLab(small))
+			fg := isolate(toLab(small), nil)
 			for _, d := range []struct{ got, want int }{{fg.x0, tc.x0}, {fg.y0, tc.y0}, {fg.x1, tc.x1}, {fg.y1, tc.y1}} {
 				if d.got < d.want-2 || d.got > d.want+2 {
 					t.Fatalf("box (%d,%d)-(%d,%d), want (%d,%d)-(%d,%d) ±2", fg.x0, fg.y0, fg.x1, fg.y1, tc.x0, tc.y0, tc.x1, tc.y1)
@@ -104,11 +104,11 @@ func TestDescriptorVectors(t *testing.T) {
 	if _, err := d.Embed(cancelled, img); err == nil {
 		t.Error("cancelled context ignored")
 	}
-	w2, err := NewDescriptorWeights([4]float32{1, 0, 0, 0})
+	w2, err := NewDescriptorWeights([numBlocks]float32{1})
 	if err != nil || w2.Version() == d.Version() {
 		t.Errorf("custom weights must change the version: %v %q", err, w2.Version())
 	}
-	if _, err := NewDescriptorWeights([4]float32{0, 0, 0, 0}); err == nil {
+	if _, err := NewDescriptorWeights([numBlocks]float32{}); err == nil {
 		t.Error("all-zero weights accepted")
 	}
 }

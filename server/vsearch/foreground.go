@@ -8,7 +8,11 @@ import (
 // foreground is the product's mask in a labImage and its bounding box
 // [x0,x1)×[y0,y1).
 type foreground struct {
-	mask           []bool
+	mask []bool
+	// edge marks mask pixels with a 4-neighbour outside the mask (or on
+	// the picture's border).
+	edge           []bool
+	edgeWeight     float32 // colourWeight of edge pixels
 	count          int
 	x0, y0, x1, y1 int
 }
@@ -29,10 +33,24 @@ const (
 	keepScoreRatio   = 0.2  // keep components scoring at least this fraction of the best
 	minMaskFraction  = 0.005
 	minComponentFrac = 0.0015
+	// minInteriorFrac: when fewer than this fraction of a mask's pixels
+	// are interior (a mask of thin parts only), its edge pixels keep their
+	// full weight in colour statistics.
+	minInteriorFrac = 0.1
 )
 
-// isolate finds the product in li.
-func isolate(li *labImage) foreground {
+// isolate finds the product in li. A cut-out's own mask (its opaque
+// pixels), when there is one, is the product.
+func isolate(li *labImage, cutout []bool) foreground {
+	if cutout != nil {
+		return boxed(cutout, li.w, li.h)
+	}
+	return boxed(selectComponents(rawForeground(li), li.w, li.h), li.w, li.h)
+}
+
+// rawForeground is the mask of pixels far from both background models,
+// before components are chosen.
+func rawForeground(li *labImage) []bool {
 	w, h := li.w, li.h
 	n := w * h
 	ring := max(2, min(w, h)/32)
@@ -46,7 +64,6 @@ func isolate(li *labImage) foreground {
 	}
 	grad := fitGradient(li, border)
 	palette := borderPalette(li, border)
-
 	dist := make([]float32, n)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
@@ -68,33 +85,63 @@ func isolate(li *labImage) foreground {
 	sort.Slice(bd, func(i, j int) bool { return bd[i] < bd[j] })
 	q90 := float64(bd[len(bd)*9/10])
 	threshold := float32(math.Max(minThresholdDE, math.Min(maxThresholdDE, 1.5*q90+4)))
-
 	raw := make([]bool, n)
 	for i, d := range dist {
 		raw[i] = d > threshold
 	}
-	fg := foreground{mask: selectComponents(raw, w, h)}
-	for _, m := range fg.mask {
+	return raw
+}
+
+// boxed makes a foreground of mask: its count, box and outline. A mask
+// under minMaskFraction of the picture is replaced by the whole picture.
+func boxed(mask []bool, w, h int) foreground {
+	n := w * h
+	fg := foreground{mask: mask}
+	for _, m := range mask {
 		if m {
 			fg.count++
 		}
 	}
 	if float64(fg.count) < minMaskFraction*float64(n) {
+		fg.mask = make([]bool, n)
 		for i := range fg.mask {
 			fg.mask[i] = true
 		}
 		fg.count = n
 	}
 	fg.x0, fg.y0, fg.x1, fg.y1 = w, h, 0, 0
+	fg.edge = make([]bool, n)
+	edges := 0
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			if fg.mask[y*w+x] {
-				fg.x0, fg.x1 = min(fg.x0, x), max(fg.x1, x+1)
-				fg.y0, fg.y1 = min(fg.y0, y), max(fg.y1, y+1)
+			i := y*w + x
+			if !fg.mask[i] {
+				continue
+			}
+			fg.x0, fg.x1 = min(fg.x0, x), max(fg.x1, x+1)
+			fg.y0, fg.y1 = min(fg.y0, y), max(fg.y1, y+1)
+			if x == 0 || y == 0 || x == w-1 || y == h-1 ||
+				!fg.mask[i-1] || !fg.mask[i+1] || !fg.mask[i-w] || !fg.mask[i+w] {
+				fg.edge[i] = true
+				edges++
 			}
 		}
 	}
+	if float64(fg.count-edges) < minInteriorFrac*float64(fg.count) {
+		fg.edgeWeight = 1
+	}
 	return fg
+}
+
+// colourWeight is how much mask pixel i counts in colour statistics. An
+// outline pixel mixes the product with what is behind it (anti-aliasing,
+// JPEG's halved colour resolution, a cut-out's edge flattened onto white)
+// and does not count, unless the mask is nearly all outline (thin parts).
+func (fg foreground) colourWeight(i int) float32 {
+	if fg.edge[i] {
+		return fg.edgeWeight
+	}
+	return 1
 }
 
 // bgDistance is a colour difference to the background model in which a
@@ -211,23 +258,26 @@ func borderPalette(li *labImage, border []int) [][3]float32 {
 	return out
 }
 
-// selectComponents labels the 8-connected components of raw and keeps
-// the ones that look like the product: large and central.
-func selectComponents(raw []bool, w, h int) []bool {
+// component is one 8-connected region of a raw foreground mask.
+type component struct {
+	area       int
+	sumX, sumY float64
+	score      float64 // area × centre prior; 0 for specks
+}
+
+// components labels the 8-connected components of raw (labels are
+// 1-based; 0 is background) and scores them: large and central regions
+// look like the product, since people frame the thing they photograph.
+func components(raw []bool, w, h int) ([]int32, []component) {
 	labels := make([]int32, len(raw))
-	type comp struct {
-		area       int
-		sumX, sumY float64
-		score      float64
-	}
-	var comps []comp
+	var comps []component
 	stack := make([]int32, 0, 256)
 	for start := range raw {
 		if !raw[start] || labels[start] != 0 {
 			continue
 		}
 		id := int32(len(comps) + 1)
-		var c comp
+		var c component
 		labels[start] = id
 		stack = append(stack[:0], int32(start))
 		for len(stack) > 0 {
@@ -253,7 +303,6 @@ func selectComponents(raw []bool, w, h int) []bool {
 		}
 		comps = append(comps, c)
 	}
-	best := 0.0
 	minArea := minComponentFrac * float64(w*h)
 	for i := range comps {
 		c := &comps[i]
@@ -264,16 +313,32 @@ func selectComponents(raw []bool, w, h int) []bool {
 		cy := (c.sumY/float64(c.area) + 0.5) / float64(h)
 		d2 := (cx-0.5)*(cx-0.5) + (cy-0.5)*(cy-0.5)
 		c.score = float64(c.area) * math.Exp(-d2/(2*centreSigma*centreSigma))
+	}
+	return labels, comps
+}
+
+// keepComponents returns the mask of the components scoring at least
+// ratio × the best score (ratio 1 keeps the best alone).
+func keepComponents(labels []int32, comps []component, ratio float64) []bool {
+	best := 0.0
+	for _, c := range comps {
 		best = math.Max(best, c.score)
 	}
-	mask := make([]bool, len(raw))
+	mask := make([]bool, len(labels))
 	if best == 0 {
 		return mask
 	}
 	for i, l := range labels {
-		if l != 0 && comps[l-1].score >= keepScoreRatio*best {
+		if l != 0 && comps[l-1].score > 0 && comps[l-1].score >= ratio*best {
 			mask[i] = true
 		}
 	}
 	return mask
+}
+
+// selectComponents keeps the components of raw that look like the
+// product: large and central.
+func selectComponents(raw []bool, w, h int) []bool {
+	labels, comps := components(raw, w, h)
+	return keepComponents(labels, comps, keepScoreRatio)
 }

@@ -51,9 +51,24 @@ func rgbToLab(r, g, b uint8) (float32, float32, float32) {
 // with any transparency composited onto white: a cut-out product on a
 // transparent background is a product on a plain background.
 func smallNRGBA(img image.Image, maxSide int) (*image.NRGBA, error) {
+	small, _, err := smallCutout(img, maxSide)
+	return small, err
+}
+
+// Cut-out detection: a picture is a cut-out (a rendered view or a product
+// photo with its background removed) when a real part of it is
+// transparent and a real part opaque.
+const (
+	cutoutMinTransparent = 0.02
+	cutoutMinOpaque      = 0.005
+)
+
+// smallCutout is smallNRGBA that also returns, for a cut-out, the mask of
+// its opaque pixels (alpha ≥ 50%) at the small size; nil otherwise.
+func smallCutout(img image.Image, maxSide int) (*image.NRGBA, []bool, error) {
 	b := img.Bounds()
 	if b.Dx() <= 0 || b.Dy() <= 0 {
-		return nil, ErrEmptyImage
+		return nil, nil, ErrEmptyImage
 	}
 	var small *image.NRGBA
 	if b.Dx() > maxSide || b.Dy() > maxSide {
@@ -61,18 +76,33 @@ func smallNRGBA(img image.Image, maxSide int) (*image.NRGBA, error) {
 	} else {
 		small = imaging.Clone(img)
 	}
-	for i := 0; i+3 < len(small.Pix); i += 4 {
-		a := small.Pix[i+3]
-		if a == 255 {
-			continue
+	n := small.Rect.Dx() * small.Rect.Dy()
+	mask := make([]bool, 0, n)
+	opaque, clear := 0, 0
+	for y := 0; y < small.Rect.Dy(); y++ {
+		row := small.Pix[y*small.Stride : y*small.Stride+4*small.Rect.Dx()]
+		for i := 0; i+3 < len(row); i += 4 {
+			a := row[i+3]
+			mask = append(mask, a >= 128)
+			if a >= 128 {
+				opaque++
+			} else {
+				clear++
+			}
+			if a == 255 {
+				continue
+			}
+			for c := 0; c < 3; c++ {
+				v := uint32(row[i+c])*uint32(a) + 255*(255-uint32(a))
+				row[i+c] = uint8((v + 127) / 255)
+			}
+			row[i+3] = 255
 		}
-		for c := 0; c < 3; c++ {
-			v := uint32(small.Pix[i+c])*uint32(a) + 255*(255-uint32(a))
-			small.Pix[i+c] = uint8((v + 127) / 255)
-		}
-		small.Pix[i+3] = 255
 	}
-	return small, nil
+	if float64(clear) < cutoutMinTransparent*float64(n) || float64(opaque) < cutoutMinOpaque*float64(n) {
+		mask = nil
+	}
+	return small, mask, nil
 }
 
 // toLab converts an opaque NRGBA image to CIELAB.

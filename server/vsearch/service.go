@@ -1,10 +1,13 @@
 package vsearch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"image"
+	"slices"
+	"strings"
 
 	"github.com/vitrine-shop/vitrine/server/blob"
 )
@@ -79,28 +82,72 @@ func (s *Service) IndexProduct(ctx context.Context, sku, category string, price 
 func (s *Service) Remove(sku string) bool { return s.index.Remove(sku) }
 
 // Search embeds img and returns the k most similar products that pass
-// filter, best first.
+// filter, best first. A QueryEmbedder's hypotheses are each searched and a
+// product scores its best match over all of them.
 func (s *Service) Search(ctx context.Context, img image.Image, k int, filter Filter) ([]Result, error) {
-	q, err := s.emb.Embed(ctx, img)
+	qs, err := EmbedQuery(ctx, s.emb, img)
 	if err != nil {
 		return nil, fmt.Errorf("vsearch: embed query: %w", err)
 	}
-	return s.SearchVector(ctx, q, k, filter)
+	return s.SearchVectors(ctx, qs, k, filter)
 }
 
 // SearchVector is Search for an already embedded query.
 func (s *Service) SearchVector(ctx context.Context, q []float32, k int, filter Filter) ([]Result, error) {
+	return s.SearchVectors(ctx, [][]float32{q}, k, filter)
+}
+
+// maxQueryVectors bounds the hypotheses one search may send.
+const maxQueryVectors = 8
+
+// SearchVectors is Search for a query already embedded as one or more
+// alternative vectors: each product scores its best match over all of
+// them.
+func (s *Service) SearchVectors(ctx context.Context, qs [][]float32, k int, filter Filter) ([]Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if len(qs) == 0 || len(qs) > maxQueryVectors {
+		return nil, fmt.Errorf("vsearch: search: %d query vectors, want 1…%d", len(qs), maxQueryVectors)
 	}
 	be, _ := s.emb.(BlockEmbedder)
 	var blocks []Block
 	if be != nil {
 		blocks = be.Blocks()
 	}
-	hits, err := s.index.Search(q, k, filter, blocks)
+	hits, err := s.index.Search(qs[0], k, filter, blocks)
 	if err != nil {
 		return nil, fmt.Errorf("vsearch: search: %w", err)
+	}
+	if len(qs) > 1 {
+		best := make(map[string]Hit, len(hits)*len(qs))
+		for _, h := range hits {
+			best[h.SKU] = h
+		}
+		for i, q := range qs[1:] {
+			more, err := s.index.Search(q, k, filter, blocks)
+			if err != nil {
+				return nil, fmt.Errorf("vsearch: search hypothesis %d: %w", i+1, err)
+			}
+			for _, h := range more {
+				if b, ok := best[h.SKU]; !ok || h.Score > b.Score {
+					best[h.SKU] = h
+				}
+			}
+		}
+		hits = hits[:0]
+		for _, h := range best {
+			hits = append(hits, h)
+		}
+		slices.SortFunc(hits, func(a, b Hit) int {
+			if c := cmp.Compare(b.Score, a.Score); c != 0 {
+				return c
+			}
+			return strings.Compare(a.SKU, b.SKU)
+		})
+		if len(hits) > k {
+			hits = hits[:k]
+		}
 	}
 	out := make([]Result, len(hits))
 	for i, h := range hits {

@@ -29,6 +29,28 @@ type Embedder interface {
 	Embed(ctx context.Context, img image.Image) ([]float32, error)
 }
 
+// QueryEmbedder is an Embedder that can describe a query picture by a few
+// alternative vectors — hypotheses about which part of a busy photograph
+// is the product — instead of one. A gallery image matches the query by
+// the best of them. The first vector is the one Embed returns.
+type QueryEmbedder interface {
+	Embedder
+	EmbedQuery(ctx context.Context, img image.Image) ([][]float32, error)
+}
+
+// EmbedQuery returns e's query vectors for img: EmbedQuery's when e is a
+// QueryEmbedder, otherwise Embed's one vector.
+func EmbedQuery(ctx context.Context, e Embedder, img image.Image) ([][]float32, error) {
+	if qe, ok := e.(QueryEmbedder); ok {
+		return qe.EmbedQuery(ctx, img)
+	}
+	v, err := e.Embed(ctx, img)
+	if err != nil {
+		return nil, err
+	}
+	return [][]float32{v}, nil
+}
+
 // Block is a named, contiguous range [Start, End) of a descriptor's
 // dimensions. Reason is the user-facing explanation of a match that this
 // block drives ("colour", "shape", "texture").

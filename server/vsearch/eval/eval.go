@@ -1,9 +1,11 @@
 // Package eval measures visual search quality on a labelled set: a
 // gallery folder and a queries folder, each holding one sub-folder per
 // product label with that product's images. For every embedder it embeds
-// both, ranks the gallery's products for each query by their best-matching
-// image (the same max pooling the index uses), and reports Recall@1/5/10
-// over products and mean average precision over gallery images.
+// both (queries as the service does, with every hypothesis of a
+// vsearch.QueryEmbedder), ranks the gallery's products for each query by
+// their best-matching image and hypothesis (the same max pooling the
+// index and service use), and reports Recall@1/5/10 over products and
+// mean average precision over gallery images.
 package eval
 
 import (
@@ -25,6 +27,7 @@ import (
 	"time"
 
 	"github.com/vitrine-shop/vitrine/server/vsearch"
+	"github.com/vitrine-shop/vitrine/server/vsearch/eval/synth"
 )
 
 // Item is one labelled image.
@@ -96,6 +99,9 @@ type Metrics struct {
 	EmbedTime time.Duration
 	// PerLabelRecallAt1 is Recall@1 per query label.
 	PerLabelRecallAt1 map[string]float64
+	// PerBackgroundRecallAt1 is Recall@1 per background kind of the
+	// generated query sets (synth.BackgroundOf); empty for other sets.
+	PerBackgroundRecallAt1 map[string]float64
 }
 
 // EmbedAll embeds items with e on all CPUs, in order.
@@ -128,10 +134,42 @@ func EmbedAll(ctx context.Context, e vsearch.Embedder, items []Item) ([][]float3
 	return out, busy / time.Duration(max(len(items), 1)), nil
 }
 
+// EmbedQueries embeds query items as the search service does
+// (vsearch.EmbedQuery: one or more vectors each) on all CPUs, in order.
+func EmbedQueries(ctx context.Context, e vsearch.Embedder, items []Item) ([][][]float32, time.Duration, error) {
+	out := make([][][]float32, len(items))
+	errs := make([]error, len(items))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], errs[i] = vsearch.EmbedQuery(ctx, e, items[i].Image)
+			}
+		}()
+	}
+	for i := range items {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	busy := time.Since(start) * time.Duration(runtime.GOMAXPROCS(0))
+	for i, err := range errs {
+		if err != nil {
+			return nil, 0, fmt.Errorf("eval: embed query %s with %s: %w", items[i].Path, e.Name(), err)
+		}
+	}
+	return out, busy / time.Duration(max(len(items), 1)), nil
+}
+
 // Score ranks the gallery for each query given a similarity function
 // sim(query, galleryItem) and returns the metrics.
 func Score(gallery, queries []Item, sim func(q, g int) float32) Metrics {
-	m := Metrics{Queries: len(queries), PerLabelRecallAt1: map[string]float64{}}
+	m := Metrics{Queries: len(queries), PerLabelRecallAt1: map[string]float64{}, PerBackgroundRecallAt1: map[string]float64{}}
+	perBackgroundN := map[string]int{}
 	labelCount := map[string]int{}
 	for _, g := range gallery {
 		labelCount[g.Label]++
@@ -160,9 +198,16 @@ func Score(gallery, queries []Item, sim func(q, g int) float32) Metrics {
 				rank++
 			}
 		}
+		bg, generated := synth.BackgroundOfFile(queries[q].Path)
+		if generated {
+			perBackgroundN[bg]++
+		}
 		if rank <= 1 {
 			m.RecallAt1++
 			m.PerLabelRecallAt1[truth]++
+			if generated {
+				m.PerBackgroundRecallAt1[bg]++
+			}
 		}
 		if rank <= 5 {
 			m.RecallAt5++
@@ -192,6 +237,13 @@ func Score(gallery, queries []Item, sim func(q, g int) float32) Metrics {
 	for label, n := range perLabelN {
 		m.PerLabelRecallAt1[label] /= float64(n)
 	}
+	if len(perBackgroundN) > 0 && sum(perBackgroundN) == len(queries) {
+		for bg, n := range perBackgroundN {
+			m.PerBackgroundRecallAt1[bg] /= float64(n)
+		}
+	} else {
+		clear(m.PerBackgroundRecallAt1)
+	}
 	return m
 }
 
@@ -201,11 +253,17 @@ func Evaluate(ctx context.Context, e vsearch.Embedder, gallery, queries []Item) 
 	if err != nil {
 		return Metrics{}, err
 	}
-	qv, qt, err := EmbedAll(ctx, e, queries)
+	qv, qt, err := EmbedQueries(ctx, e, queries)
 	if err != nil {
 		return Metrics{}, err
 	}
-	m := Score(gallery, queries, func(q, g int) float32 { return vsearch.Dot(qv[q], gv[g]) })
+	m := Score(gallery, queries, func(q, g int) float32 {
+		best := float32(-2)
+		for _, h := range qv[q] {
+			best = max(best, vsearch.Dot(h, gv[g]))
+		}
+		return best
+	})
 	m.Embedder = vsearch.SpaceOf(e).String()
 	m.EmbedTime = (gt*time.Duration(len(gallery)) + qt*time.Duration(len(queries))) / time.Duration(len(gallery)+len(queries))
 	return m, nil
@@ -262,10 +320,47 @@ func RunEval(ctx context.Context, w io.Writer, galleryDir, queriesDir string, em
 		fmt.Fprintln(tw, row)
 	}
 	tw.Flush()
+	if bgs := backgrounds(all[0]); len(bgs) > 0 {
+		fmt.Fprintln(&buf)
+		tw = tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+		header := "R@1 per background"
+		for _, m := range all {
+			header += "\t" + m.Embedder
+		}
+		fmt.Fprintln(tw, header)
+		for _, bg := range bgs {
+			row := bg
+			for _, m := range all {
+				row += fmt.Sprintf("\t%.2f", m.PerBackgroundRecallAt1[bg])
+			}
+			fmt.Fprintln(tw, row)
+		}
+		tw.Flush()
+	}
 	if _, err := w.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("eval: write report: %w", err)
 	}
 	return nil
+}
+
+// backgrounds lists the background kinds m has figures for, in the
+// generator's order.
+func backgrounds(m Metrics) []string {
+	var out []string
+	for _, bg := range synth.Backgrounds {
+		if _, ok := m.PerBackgroundRecallAt1[bg]; ok {
+			out = append(out, bg)
+		}
+	}
+	return out
+}
+
+func sum(counts map[string]int) int {
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
 }
 
 func countLabels(items []Item) int {

@@ -44,7 +44,7 @@ func TestCommittedSet(t *testing.T) {
 	}
 	t.Logf("descriptor R@1 %.3f R@5 %.3f R@10 %.3f mAP %.3f", desc.RecallAt1, desc.RecallAt5, desc.RecallAt10, desc.MAP)
 	t.Logf("baseline   R@1 %.3f R@5 %.3f R@10 %.3f mAP %.3f", base.RecallAt1, base.RecallAt5, base.RecallAt10, base.MAP)
-	if desc.RecallAt1 < 0.45 || desc.RecallAt10 < 0.8 || desc.MAP < 0.33 {
+	if desc.RecallAt1 < 0.65 || desc.RecallAt10 < 0.88 || desc.MAP < 0.48 {
 		t.Errorf("built-in descriptor regressed: %+v", desc)
 	}
 	if desc.RecallAt1 < base.RecallAt1+0.3 {
@@ -77,7 +77,7 @@ func TestRunEvalPrintsTable(t *testing.T) {
 
 func TestScoreKnownAnswers(t *testing.T) {
 	gallery := []Item{{Label: "a"}, {Label: "a"}, {Label: "b"}, {Label: "c"}}
-	queries := []Item{{Label: "a"}, {Label: "b"}}
+	queries := []Item{{Label: "a", Path: "q/a/q00.jpg"}, {Label: "b", Path: "q/b/q07.jpg"}}
 	// Query 0 ranks gallery 2 (b) first, then 0 (a): product rank 2.
 	// Query 1 ranks gallery 2 (b) first: rank 1.
 	sims := [][]float32{{0.8, 0.1, 0.9, 0.2}, {0.1, 0.2, 0.9, 0.3}}
@@ -89,5 +89,14 @@ func TestScoreKnownAnswers(t *testing.T) {
 	// query 1: relevant at rank 1 → 1. mAP = 0.75.
 	if m.MAP < 0.749 || m.MAP > 0.751 {
 		t.Errorf("mAP %v, want 0.75", m.MAP)
+	}
+	// Generated query names carry their background: q00 plain, q07
+	// gradient (7 mod 6 = 1).
+	if bg := m.PerBackgroundRecallAt1; len(bg) != 2 || bg["plain"] != 0 || bg["gradient"] != 1 {
+		t.Errorf("per background %v, want plain 0, gradient 1", bg)
+	}
+	queries[1].Path = "q/b/photo.jpg"
+	if bg := Score(gallery, queries, func(q, g int) float32 { return sims[q][g] }).PerBackgroundRecallAt1; len(bg) != 0 {
+		t.Errorf("a set with other names got backgrounds %v", bg)
 	}
 }

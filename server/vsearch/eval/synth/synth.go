@@ -8,7 +8,9 @@
 // quality. Everything is derived from a seed, deterministically.
 //
 // A set on disk is two folders, gallery/ and queries/, each holding one
-// folder per product label (the SKU) with its JPEG images.
+// folder per product label (the SKU) with its images: photos and queries
+// as JPEG, rendered gallery views as PNG with a transparent background,
+// as the asset pipeline stores the views it indexes.
 package synth
 
 import (
@@ -19,6 +21,7 @@ import (
 	"image/color"
 	"image/draw"
 	"image/jpeg"
+	"image/png"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -167,10 +170,7 @@ func writeGallery(ctx context.Context, dir string, index int, p product) error {
 			if err != nil {
 				return err
 			}
-			canvas := image.NewRGBA(image.Rect(0, 0, gallerySide, gallerySide))
-			draw.Draw(canvas, canvas.Rect, image.NewUniform(color.RGBA{244, 244, 244, 255}), image.Point{}, draw.Src)
-			draw.Draw(canvas, canvas.Rect, obj, image.Point{}, draw.Over)
-			if err := writeJPEG(filepath.Join(dir, "gallery", v.label, fmt.Sprintf("view%d.jpg", k+1)), canvas, galleryQuality); err != nil {
+			if err := writePNG(filepath.Join(dir, "gallery", v.label, fmt.Sprintf("view%d.png", k+1)), obj); err != nil {
 				return err
 			}
 		}
@@ -195,6 +195,22 @@ func renderView(ctx context.Context, sc render.Scene, lo, hi [3]float64, yawDeg,
 		return nil, fmt.Errorf("render: %w", err)
 	}
 	return img, nil
+}
+
+// writePNG writes a rendered view as the asset pipeline stores it: a PNG
+// with the transparent background the renderer leaves.
+func writePNG(name string, img image.Image) error {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return fmt.Errorf("synth: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, img); err != nil {
+		return fmt.Errorf("synth: encode %s: %w", name, err)
+	}
+	if err := os.WriteFile(name, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("synth: %w", err)
+	}
+	return nil
 }
 
 func writeJPEG(name string, img image.Image, quality int) error {
@@ -256,7 +272,7 @@ func query(ctx context.Context, p product, q int, opt Options, rng *rand.Rand) (
 	}
 	at := image.Pt(int(cx)-side/2, int(cy)-side/2)
 
-	canvas := background(q%6, w, h, rng)
+	canvas := background(q%len(Backgrounds), w, h, rng)
 	if rng.IntN(2) == 0 {
 		dropShadow(canvas, obj, at.Add(image.Pt(side/30, side/25)), side/18+1)
 	}
@@ -274,6 +290,21 @@ func randColour(rng *rand.Rand, minV, maxV float64) color.RGBA {
 func mix(a, b color.RGBA, t float64) color.RGBA {
 	l := func(x, y uint8) uint8 { return to8((float64(x)*(1-t) + float64(y)*t) / 255) }
 	return color.RGBA{l(a.R, b.R), l(a.G, b.G), l(a.B, b.B), 255}
+}
+
+// Backgrounds names the six kinds of query background, in the order
+// query number q cycles through them (kind q mod 6).
+var Backgrounds = []string{"plain", "gradient", "stripes/checks", "noise", "clutter", "room"}
+
+// BackgroundOfFile returns the background kind of a generated query from
+// its file name (q<number>.jpg); ok is false for other names.
+func BackgroundOfFile(path string) (kind string, ok bool) {
+	var q int
+	var ext string
+	if n, err := fmt.Sscanf(filepath.Base(path), "q%d.%s", &q, &ext); err != nil || n != 2 || q < 0 {
+		return "", false
+	}
+	return Backgrounds[q%len(Backgrounds)], true
 }
 
 // background paints one of six kinds: plain, gradient, stripes or

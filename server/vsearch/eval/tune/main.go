@@ -3,7 +3,9 @@
 // It embeds a gallery and a tuning query set (generated with a seed and
 // viewpoints different from the committed test queries, e.g.
 // `go run ./server/vsearch/eval/gen -o /tmp/tune -gallery=false -seed 7
-// -yaw-offset 15 -queries 16`) block by block, splits the tuning queries
+// -yaw-offset 15 -queries 16`) block by block — each query once per
+// hypothesis, as the search service does, a gallery image matching it by
+// the best hypothesis — splits the tuning queries
 // into a training half (even query numbers) and a validation half (odd),
 // grid-searches the weights maximising Recall@1 (mAP breaking ties) on the
 // training half, and reports the best weights' figures on both halves, and
@@ -15,6 +17,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"image"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -23,6 +26,7 @@ import (
 
 	"github.com/vitrine-shop/vitrine/server/vsearch"
 	"github.com/vitrine-shop/vitrine/server/vsearch/eval"
+	"github.com/vitrine-shop/vitrine/server/vsearch/eval/synth"
 )
 
 const numBlocks = 4
@@ -53,11 +57,16 @@ func run(ctx context.Context, galleryDir, queriesDir string) error {
 		return err
 	}
 	d := vsearch.NewDescriptor()
-	gb, err := embedBlocks(ctx, d, gallery)
+	gb, err := embedBlocks(ctx, gallery, func(img image.Image) ([][numBlocks][]float32, error) {
+		b, err := d.EmbedBlocks(ctx, img)
+		return [][numBlocks][]float32{b}, err
+	})
 	if err != nil {
 		return err
 	}
-	qb, err := embedBlocks(ctx, d, queries)
+	qb, err := embedBlocks(ctx, queries, func(img image.Image) ([][numBlocks][]float32, error) {
+		return d.EmbedQueryBlocks(ctx, img)
+	})
 	if err != nil {
 		return err
 	}
@@ -71,14 +80,17 @@ func run(ctx context.Context, galleryDir, queriesDir string) error {
 			val = append(val, i)
 		}
 	}
-	// sims[b][q][g]: cosine of block b between query q and gallery g.
-	var sims [numBlocks][][]float32
-	for b := range sims {
-		sims[b] = make([][]float32, len(queries))
-		for q := range queries {
-			sims[b][q] = make([]float32, len(gallery))
+	// sims[q][h][g][b]: cosine of block b between hypothesis h of query q
+	// and gallery image g.
+	sims := make([][][][numBlocks]float32, len(queries))
+	for q := range queries {
+		sims[q] = make([][][numBlocks]float32, len(qb[q]))
+		for h, hyp := range qb[q] {
+			sims[q][h] = make([][numBlocks]float32, len(gallery))
 			for g := range gallery {
-				sims[b][q][g] = vsearch.Dot(qb[q][b], gb[g][b])
+				for b := range numBlocks {
+					sims[q][h][g][b] = vsearch.Dot(hyp[b], gb[g][0][b])
+				}
 			}
 		}
 	}
@@ -92,11 +104,15 @@ func run(ctx context.Context, galleryDir, queriesDir string) error {
 			sub[i] = queries[q]
 		}
 		return eval.Score(gallery, sub, func(q, g int) float32 {
-			var s float32
-			for b := range w {
-				s += w[b] * w[b] * sims[b][subset[q]][g]
+			best := float32(-2)
+			for _, hyp := range sims[subset[q]] {
+				var s float32
+				for b := range w {
+					s += w[b] * w[b] * hyp[g][b]
+				}
+				best = max(best, s/total)
 			}
-			return s / total
+			return best
 		})
 	}
 	fmt.Printf("tuning queries: %d (train %d, validation %d); gallery %d images\n\n", len(queries), len(train), len(val), len(gallery))
@@ -123,20 +139,32 @@ func run(ctx context.Context, galleryDir, queriesDir string) error {
 	fmt.Printf("\nbest weights (colour, layout, texture, shape) = %v\n", best)
 	fmt.Printf("  train:      R@1 %.3f  R@5 %.3f  mAP %.3f\n", bestM.RecallAt1, bestM.RecallAt5, bestM.MAP)
 	fmt.Printf("  validation: R@1 %.3f  R@5 %.3f  mAP %.3f\n", mv.RecallAt1, mv.RecallAt5, mv.MAP)
+	all := make([]int, len(queries))
+	for i := range all {
+		all[i] = i
+	}
+	ma := score(best, all)
+	fmt.Printf("  all tuning queries, R@1 per background:")
+	for _, bg := range synth.Backgrounds {
+		if r, ok := ma.PerBackgroundRecallAt1[bg]; ok {
+			fmt.Printf(" %s %.2f", bg, r)
+		}
+	}
+	fmt.Println()
 	cur := vsearch.DefaultWeights
 	mc := score(cur, val)
 	fmt.Printf("current DefaultWeights %v: validation R@1 %.3f mAP %.3f\n", cur, mc.RecallAt1, mc.MAP)
 
 	// Baselines: mean block cosine between a query and gallery images of
 	// other products.
-	fmt.Printf("\nblock baselines (mean cosine, unrelated pairs):")
+	fmt.Printf("\nblock baselines (mean cosine, unrelated pairs, first hypothesis):")
 	for b := range numBlocks {
 		var sum float64
 		var n int
 		for q := range queries {
 			for g := range gallery {
 				if !sameProduct(queries[q].Label, gallery[g].Label) {
-					sum += float64(sims[b][q][g])
+					sum += float64(sims[q][0][g][b])
 					n++
 				}
 			}
@@ -150,8 +178,8 @@ func run(ctx context.Context, galleryDir, queriesDir string) error {
 // sameProduct treats distractor variants as unrelated to their source.
 func sameProduct(a, b string) bool { return a == b }
 
-func embedBlocks(ctx context.Context, d *vsearch.Descriptor, items []eval.Item) ([][numBlocks][]float32, error) {
-	out := make([][numBlocks][]float32, len(items))
+func embedBlocks(ctx context.Context, items []eval.Item, embed func(image.Image) ([][numBlocks][]float32, error)) ([][][numBlocks][]float32, error) {
+	out := make([][][numBlocks][]float32, len(items))
 	errs := make([]error, len(items))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -160,7 +188,7 @@ func embedBlocks(ctx context.Context, d *vsearch.Descriptor, items []eval.Item) 
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i], errs[i] = d.EmbedBlocks(ctx, items[i].Image)
+				out[i], errs[i] = embed(items[i].Image)
 			}
 		}()
 	}
