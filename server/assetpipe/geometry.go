@@ -203,3 +203,170 @@ func finite3(v [3]float32) bool {
 	}
 	return true
 }
+
+// weld merges the vertices of p whose every attribute is bit-for-bit
+// equal and rewrites the indices to use the survivor (the first of each
+// group), dropping the rest. Exporters often repeat vertices along a
+// seam that is no seam at all (same position, normal and UV); left split,
+// the simplifier must treat their position as a wedge junction and lock
+// it, and every level pays for the copies. It returns how many vertices
+// were removed.
+func weld(p *primitive) int {
+	n := len(p.positions)
+	if n < 2 {
+		return 0
+	}
+	hashes := make([]uint64, n)
+	for i := range n {
+		hashes[i] = p.vertexHash(i)
+	}
+	// Open addressing over a power-of-two table at most half full, as
+	// meshoptimizer's vertex remap does.
+	size := 1
+	for size < 2*n {
+		size <<= 1
+	}
+	table := make([]int32, size)
+	for i := range table {
+		table[i] = -1
+	}
+	remap := make([]uint32, n)
+	kept := 0
+	for i := range n {
+		slot := hashes[i] & uint64(size-1)
+		for {
+			j := table[slot]
+			if j < 0 {
+				table[slot] = int32(i)
+				remap[i] = uint32(kept)
+				kept++
+				break
+			}
+			if hashes[j] == hashes[i] && p.sameVertex(int(j), i) {
+				remap[i] = remap[j]
+				break
+			}
+			slot = (slot + 1) & uint64(size-1)
+		}
+	}
+	if kept == n {
+		return 0
+	}
+	// Survivors keep their relative order, so compaction is in place.
+	next := 0
+	for i := range n {
+		if int(remap[i]) != next {
+			continue // a duplicate of an earlier vertex
+		}
+		p.positions[next] = p.positions[i]
+		if p.normals != nil {
+			p.normals[next] = p.normals[i]
+		}
+		if p.tangents != nil {
+			p.tangents[next] = p.tangents[i]
+		}
+		if p.uv0 != nil {
+			p.uv0[next] = p.uv0[i]
+		}
+		if p.uv1 != nil {
+			p.uv1[next] = p.uv1[i]
+		}
+		if p.colors != nil {
+			p.colors[next] = p.colors[i]
+		}
+		next++
+	}
+	p.positions = p.positions[:kept]
+	if p.normals != nil {
+		p.normals = p.normals[:kept]
+	}
+	if p.tangents != nil {
+		p.tangents = p.tangents[:kept]
+	}
+	if p.uv0 != nil {
+		p.uv0 = p.uv0[:kept]
+	}
+	if p.uv1 != nil {
+		p.uv1 = p.uv1[:kept]
+	}
+	if p.colors != nil {
+		p.colors = p.colors[:kept]
+	}
+	indices := make([]uint32, len(p.indices))
+	for i, v := range p.indices {
+		indices[i] = remap[v]
+	}
+	p.indices = indices
+	return n - kept
+}
+
+// vertexHash hashes every attribute of vertex i (FNV-1a over the bits).
+func (p *primitive) vertexHash(i int) uint64 {
+	h := uint64(14695981039346656037)
+	mix := func(f float32) {
+		h ^= uint64(math.Float32bits(f))
+		h *= 1099511628211
+	}
+	for _, c := range p.positions[i] {
+		mix(c)
+	}
+	if p.normals != nil {
+		for _, c := range p.normals[i] {
+			mix(c)
+		}
+	}
+	if p.uv0 != nil {
+		mix(p.uv0[i][0])
+		mix(p.uv0[i][1])
+	}
+	return h
+}
+
+// sameVertex reports whether vertices a and b agree bit for bit in every
+// attribute.
+func (p *primitive) sameVertex(a, b int) bool {
+	eq3 := func(x, y [3]float32) bool {
+		return math.Float32bits(x[0]) == math.Float32bits(y[0]) && math.Float32bits(x[1]) == math.Float32bits(y[1]) && math.Float32bits(x[2]) == math.Float32bits(y[2])
+	}
+	eq2 := func(x, y [2]float32) bool {
+		return math.Float32bits(x[0]) == math.Float32bits(y[0]) && math.Float32bits(x[1]) == math.Float32bits(y[1])
+	}
+	eq4 := func(x, y [4]float32) bool {
+		return eq3([3]float32{x[0], x[1], x[2]}, [3]float32{y[0], y[1], y[2]}) && math.Float32bits(x[3]) == math.Float32bits(y[3])
+	}
+	return eq3(p.positions[a], p.positions[b]) &&
+		(p.normals == nil || eq3(p.normals[a], p.normals[b])) &&
+		(p.tangents == nil || eq4(p.tangents[a], p.tangents[b])) &&
+		(p.uv0 == nil || eq2(p.uv0[a], p.uv0[b])) &&
+		(p.uv1 == nil || eq2(p.uv1[a], p.uv1[b])) &&
+		(p.colors == nil || eq4(p.colors[a], p.colors[b]))
+}
+
+// flatShaded reports whether every corner of every triangle in indices
+// carries its triangle's own normal (within about a degree): then the
+// normals say nothing a viewer cannot work out, since glTF clients must
+// compute flat normals when a primitive has none.
+func flatShaded(positions, normals [][3]float32, indices []uint32) bool {
+	if normals == nil || len(indices) == 0 {
+		return false
+	}
+	const minCos = 0.9998
+	for t := 0; t+2 < len(indices); t += 3 {
+		a, b, c := positions[indices[t]], positions[indices[t+1]], positions[indices[t+2]]
+		e1 := [3]float64{float64(b[0] - a[0]), float64(b[1] - a[1]), float64(b[2] - a[2])}
+		e2 := [3]float64{float64(c[0] - a[0]), float64(c[1] - a[1]), float64(c[2] - a[2])}
+		f := [3]float64{e1[1]*e2[2] - e1[2]*e2[1], e1[2]*e2[0] - e1[0]*e2[2], e1[0]*e2[1] - e1[1]*e2[0]}
+		fl := math.Sqrt(f[0]*f[0] + f[1]*f[1] + f[2]*f[2])
+		if !(fl > 0) {
+			return false
+		}
+		for k := range 3 {
+			n := normals[indices[t+k]]
+			nl := math.Sqrt(float64(n[0])*float64(n[0]) + float64(n[1])*float64(n[1]) + float64(n[2])*float64(n[2]))
+			if !(nl > 0) || (f[0]*float64(n[0])+f[1]*float64(n[1])+f[2]*float64(n[2]))/(fl*nl) < minCos {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -24,7 +24,7 @@ type ProcessInput struct {
 	Placement string
 	Limits    gltf.Limits // zero means gltf.DefaultLimits
 	Budget    Budget      // zero means no budget
-	LOD       LODOptions  // Root and Placement are filled in by Process
+	LOD       LODOptions  // Root, Placement and (when 0) SourceBytes are filled in by Process
 	Poster    PosterOptions
 }
 
@@ -100,6 +100,10 @@ func Process(ctx context.Context, data []byte, in ProcessInput) (*Outputs, error
 	}
 	lodOpts := in.LOD
 	lodOpts.Root, lodOpts.Placement = &norm.Transform, in.Placement
+	if lodOpts.SourceBytes == 0 {
+		// The coarsest level's budget is a share of the upload as sent.
+		lodOpts.SourceBytes = int64(len(data))
+	}
 	lods, notes, err := BuildLODs(ctx, asset, lodOpts)
 	if err != nil {
 		return nil, err

@@ -8,7 +8,7 @@ import (
 // Forsyth's vertex cache optimisation parameters ("Linear-Speed Vertex
 // Cache Optimisation", Tom Forsyth, 2006).
 const (
-	forsythCacheSize    = 32
+	forsythCacheSize    = 16
 	forsythDecayPower   = 1.5
 	forsythLastTriScore = 0.75
 	forsythValenceScale = 2.0
@@ -48,7 +48,7 @@ func vertexScore(cachePos, valence int) float64 {
 
 // OptimizeVertexCache reorders the triangles of indices (a triangle list
 // over vertexCount vertices) so that a post-transform vertex cache reuses
-// vertices often, using Forsyth's greedy scoring over a 32-entry LRU
+// vertices often, using Forsyth's greedy scoring over a 16-entry LRU
 // cache. It returns a new slice; each triangle keeps its winding.
 func OptimizeVertexCache(indices []uint32, vertexCount int) ([]uint32, error) {
 	if err := checkIndices(indices, vertexCount); err != nil {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -297,8 +298,18 @@ func TestPositionGrid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 4.0 / 16383; math.Abs(g.Step-want) > 1e-12 {
-		t.Fatalf("step %g, want %g", g.Step, want)
+	// The step is the extent over 16383 rounded up to three significant
+	// digits; offsets are short decimals at or below the minimum.
+	if exact := 4.0 / 16383; g.Step < exact || g.Step > exact*1.01 {
+		t.Fatalf("step %g, want within 1%% above %g", g.Step, exact)
+	}
+	if text := strconv.FormatFloat(g.Step, 'f', -1, 64); text != "0.000245" {
+		t.Errorf("step encodes as %s, want 0.000245", text)
+	}
+	for c, lo := range [3]float64{-1, 0, 2} {
+		if g.Offset[c] > lo || len(strconv.FormatFloat(g.Offset[c], 'f', -1, 64)) > 8 {
+			t.Errorf("offset %d is %v for a minimum of %v", c, g.Offset[c], lo)
+		}
 	}
 	for _, p := range pts {
 		d := g.Dequantize(g.Quantize(p))
@@ -373,6 +384,103 @@ func TestSimplifySloppyReachesTarget(t *testing.T) {
 			if int(v) >= len(m.Positions) {
 				t.Fatal("index out of range")
 			}
+		}
+	}
+}
+
+// BenchmarkOptimizeVertexCache orders a 262,144-triangle sphere whose
+// triangles were shuffled, and reports the ACMR reached with 16- and
+// 32-entry FIFO caches.
+func BenchmarkOptimizeVertexCache(b *testing.B) {
+	m := sphere(1, 256, 512)
+	rng := rand.New(rand.NewPCG(5, 6))
+	shuffled := make([]uint32, 0, len(m.Indices))
+	for _, t := range rng.Perm(len(m.Indices) / 3) {
+		shuffled = append(shuffled, m.Indices[3*t:3*t+3]...)
+	}
+	var out []uint32
+	b.ReportAllocs()
+	for b.Loop() {
+		var err error
+		if out, err = OptimizeVertexCache(shuffled, len(m.Positions)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(ACMR(out, len(m.Positions), 16), "ACMR16")
+	b.ReportMetric(ACMR(out, len(m.Positions), 32), "ACMR32")
+}
+
+// TestSortCollapsesOrdersByCostThenIndex checks the radix sort against
+// the order it must give: increasing float32 cost, ties by index.
+func TestSortCollapsesOrdersByCostThenIndex(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	cs := make([]collapse, 5000)
+	for i := range cs {
+		switch i % 4 {
+		case 0:
+			cs[i].cost = float64(rng.IntN(50)) // many ties
+		case 1:
+			cs[i].cost = rng.Float64() * 1e-6
+		case 2:
+			cs[i].cost = rng.ExpFloat64() * 1e3
+		default:
+			cs[i].cost = math.Inf(1)
+		}
+	}
+	var s simplifier
+	got := slices.Clone(s.sortCollapses(cs))
+	want := make([]int, len(cs))
+	for i := range want {
+		want[i] = i
+	}
+	slices.SortStableFunc(want, func(a, b int) int {
+		return cmpFloat32(float32(cs[a].cost), float32(cs[b].cost))
+	})
+	if !slices.Equal(got, want) {
+		t.Fatal("radix order differs from sorting by float32 cost, ties by index")
+	}
+}
+
+func cmpFloat32(a, b float32) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// TestSimplifyIgnoresUnusedVertices checks that vertices no triangle uses
+// change nothing: the result on a mesh padded with unused vertices is the
+// result on the mesh alone, in the padded numbering.
+func TestSimplifyIgnoresUnusedVertices(t *testing.T) {
+	m := sphere(1, 16, 32)
+	opt := SimplifyOptions{TargetRatio: 0.2}
+	want, err := Simplify(m, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Interleave an unused vertex before each used one.
+	var padded Mesh
+	for i := range m.Positions {
+		padded.Positions = append(padded.Positions, [3]float32{9, 9, float32(i)}, m.Positions[i])
+		padded.Normals = append(padded.Normals, [3]float32{0, 0, 1}, m.Normals[i])
+		padded.UVs = append(padded.UVs, [2]float32{}, m.UVs[i])
+	}
+	for _, v := range m.Indices {
+		padded.Indices = append(padded.Indices, 2*v+1)
+	}
+	got, err := Simplify(padded, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Indices) != len(want.Indices) {
+		t.Fatalf("%d indices, want %d", len(got.Indices), len(want.Indices))
+	}
+	for i, v := range got.Indices {
+		if v != 2*want.Indices[i]+1 {
+			t.Fatalf("index %d is %d, want %d", i, v, 2*want.Indices[i]+1)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package meshopt
 import (
 	"fmt"
 	"math"
+	"strconv"
 )
 
 // PositionGrid maps positions to unsigned integers of Bits bits on a
@@ -40,7 +41,56 @@ func NewPositionGrid(bits int, sets ...[][3]float32) (PositionGrid, error) {
 	if !(extent > 0) || math.IsInf(extent, 0) {
 		extent = 1
 	}
-	return PositionGrid{Offset: lo, Step: extent / float64(uint32(1)<<bits-1), Bits: bits}, nil
+	// The step is rounded up to three significant digits (at most 1%
+	// coarser) and each offset down within the slack that leaves, so that
+	// the decoding node's numbers are short decimals: a coarse level of a
+	// few kilobytes spends its bytes on the model, not on 0.00004272721650974004.
+	maxQ := float64(uint32(1)<<bits - 1)
+	step := shortDecimal(extent/maxQ, 3, math.Ceil)
+	if !(step > 0) || math.IsInf(step, 0) {
+		step = extent / maxQ
+	}
+	g := PositionGrid{Offset: lo, Step: step, Bits: bits}
+	for c := range 3 {
+		slack := step*maxQ - (hi[c] - lo[c])
+		if slack > 0 {
+			digits := -math.Floor(math.Log10(slack))
+			if o := roundDecimal(lo[c], digits, math.Floor); o <= lo[c] && o+step*maxQ >= hi[c] {
+				g.Offset[c] = o
+			}
+		}
+	}
+	return g, nil
+}
+
+// shortDecimal rounds v > 0 to sig significant digits with round
+// (math.Ceil or math.Floor).
+func shortDecimal(v float64, sig int, round func(float64) float64) float64 {
+	if !(v > 0) || math.IsInf(v, 0) {
+		return v
+	}
+	return roundDecimal(v, float64(sig-1)-math.Floor(math.Log10(v)), round)
+}
+
+// roundDecimal rounds v to digits decimal places with round, returning
+// the float64 nearest that short decimal.
+func roundDecimal(v, digits float64, round func(float64) float64) float64 {
+	if digits < -300 || digits > 300 {
+		return v
+	}
+	scale := math.Pow(10, digits)
+	r := round(v * scale)
+	// Going through the decimal text gives the double nearest the short
+	// decimal, which encodes back to the same short text.
+	d := int(digits)
+	if d < 0 {
+		d = 0
+	}
+	out, err := strconv.ParseFloat(strconv.FormatFloat(r/scale, 'f', d, 64), 64)
+	if err != nil {
+		return v
+	}
+	return out
 }
 
 // Quantize returns p on the grid, clamped to its range.

@@ -189,6 +189,13 @@ type simplifier struct {
 	loopback []int32
 	vq       []quadric     // per canonical vertex
 	aq       []attrQuadric // per vertex
+	// Scratch reused by every pass, so that passes allocate nothing.
+	picks         []collapse
+	keys          []uint64
+	order         []int
+	collapseRemap []uint32
+	locked        []bool
+	adj           triangleAdjacency
 }
 
 // Simplify reduces m's triangle count toward the target by collapsing
@@ -221,12 +228,16 @@ func Simplify(m Mesh, opt SimplifyOptions) (SimplifyResult, error) {
 	if uw == 0 {
 		uw = 1
 	}
-	indices := slices.Clone(m.Indices)
 	res := SimplifyResult{}
-	if len(indices) <= target {
-		res.Indices = indices
+	if len(m.Indices) <= target {
+		res.Indices = slices.Clone(m.Indices)
 		return res, nil
 	}
+	// Work on the vertices the triangles use only: a coarse level
+	// simplified from a finer one's indices touches a fraction of the
+	// mesh's vertices, and every per-vertex array below shrinks with it.
+	m, original := compactMesh(m)
+	indices := m.Indices
 	s := newSimplifier(m, nw, uw, opt.LockBorder, indices)
 	for _, k := range s.kind {
 		switch k {
@@ -242,16 +253,23 @@ func Simplify(m Mesh, opt SimplifyOptions) (SimplifyResult, error) {
 	worst := 0.0
 	for pass := 0; pass < 100 && len(indices) > target; pass++ {
 		collapses := s.pickCollapses(indices)
+		s.picks = collapses
 		if len(collapses) == 0 {
 			break
 		}
 		s.rankCollapses(collapses)
-		order := sortCollapses(collapses)
+		order := s.sortCollapses(collapses)
 		triangleGoal := (len(indices) - target) / 3
 		edgeGoal := triangleGoal / 2
+		// Each pass commits collapses up to 1.5× the cost of the one that
+		// would meet the goal, as meshoptimizer does; near the end, when
+		// the goal is a few dozen collapses, the bound reaches at least
+		// the cheapest 1/64 of candidates, so that the last triangles go
+		// in one more pass rather than a handful of passes over the whole
+		// mesh that commit two or three collapses each.
 		passLimit := math.Inf(1)
-		if edgeGoal < len(order) {
-			passLimit = 1.5 * collapses[order[edgeGoal]].cost
+		if bound := max(edgeGoal, len(order)/64); bound < len(order) {
+			passLimit = 1.5 * collapses[order[bound]].cost
 		}
 		collapseRemap, done, passWorst := s.performCollapses(indices, collapses, order, triangleGoal, passLimit, errorLimit)
 		if done == 0 {
@@ -262,9 +280,63 @@ func Simplify(m Mesh, opt SimplifyOptions) (SimplifyResult, error) {
 		remapLoops(s.loop, collapseRemap)
 		remapLoops(s.loopback, collapseRemap)
 	}
+	if original != nil {
+		for i, v := range indices {
+			indices[i] = original[v]
+		}
+	}
 	res.Indices = indices
 	res.Error = math.Sqrt(worst)
 	return res, nil
+}
+
+// compactMesh returns m restricted to the vertices its indices use, in
+// their original order (so that ties break as they would on m), with
+// fresh indices, and the original vertex of each compact one; original is
+// nil when every vertex is used and m is returned with cloned indices.
+func compactMesh(m Mesh) (Mesh, []uint32) {
+	local := make([]int32, len(m.Positions))
+	for _, v := range m.Indices {
+		local[v] = 1
+	}
+	used := 0
+	for i, u := range local {
+		if u != 0 {
+			local[i] = int32(used)
+			used++
+		} else {
+			local[i] = -1
+		}
+	}
+	if used == len(m.Positions) {
+		m.Indices = slices.Clone(m.Indices)
+		return m, nil
+	}
+	original := make([]uint32, used)
+	out := Mesh{Positions: make([][3]float32, used), Indices: make([]uint32, len(m.Indices))}
+	if m.Normals != nil {
+		out.Normals = make([][3]float32, used)
+	}
+	if m.UVs != nil {
+		out.UVs = make([][2]float32, used)
+	}
+	for i, l := range local {
+		if l < 0 {
+			continue
+		}
+		original[l] = uint32(i)
+		out.Positions[l] = m.Positions[i]
+		if m.Normals != nil {
+			out.Normals[l] = m.Normals[i]
+		}
+		if m.UVs != nil {
+			out.UVs[l] = m.UVs[i]
+		}
+	}
+	for i, v := range m.Indices {
+		out.Indices[i] = uint32(local[v])
+	}
+	return out, original
 }
 
 func validate(m Mesh) error {
@@ -345,18 +417,39 @@ func newSimplifier(m Mesh, normalWeight, uvWeight float64, lockBorder bool, indi
 }
 
 // buildRemap maps each vertex to the first vertex with bit-identical
-// position and links vertices sharing a position into wedge rings.
+// position and links vertices sharing a position into wedge rings. It
+// hashes into an open-addressing table at most half full.
 func (s *simplifier) buildRemap(positions [][3]float32) {
 	n := len(positions)
 	s.remap = make([]uint32, n)
 	s.wedge = make([]uint32, n)
-	first := make(map[[3]uint32]uint32, n)
+	size := 1
+	for size < 2*n {
+		size <<= 1
+	}
+	table := make([]int32, size)
+	for i := range table {
+		table[i] = -1
+	}
+	key := func(p [3]float32) [3]uint32 {
+		return [3]uint32{math.Float32bits(p[0] + 0), math.Float32bits(p[1] + 0), math.Float32bits(p[2] + 0)}
+	}
 	for i, p := range positions {
-		key := [3]uint32{math.Float32bits(p[0] + 0), math.Float32bits(p[1] + 0), math.Float32bits(p[2] + 0)}
-		r, ok := first[key]
-		if !ok {
-			r = uint32(i)
-			first[key] = r
+		k := key(p)
+		h := (uint64(k[0])*73856093 ^ uint64(k[1])*19349663 ^ uint64(k[2])*83492791) * 0x9E3779B97F4A7C15
+		slot := (h >> 32) & uint64(size-1)
+		r := uint32(i)
+		for {
+			j := table[slot]
+			if j < 0 {
+				table[slot] = int32(i)
+				break
+			}
+			if key(positions[j]) == k {
+				r = uint32(j)
+				break
+			}
+			slot = (slot + 1) & uint64(size-1)
 		}
 		s.remap[i] = r
 		s.wedge[i] = uint32(i)
@@ -567,7 +660,7 @@ func (s *simplifier) addAttributeQuadric(v [3]uint32, e1, e2 [3]float64, area fl
 
 // pickCollapses lists the edges that may collapse, as meshoptimizer does.
 func (s *simplifier) pickCollapses(indices []uint32) []collapse {
-	var out []collapse
+	out := s.picks[:0]
 	for i := 0; i < len(indices); i += 3 {
 		for k := range 3 {
 			i0, i1 := indices[i+k], indices[i+(k+1)%3]
@@ -647,12 +740,17 @@ func (s *simplifier) rankCollapses(cs []collapse) {
 // once per pass, until the triangle goal or the error limit is reached.
 func (s *simplifier) performCollapses(indices []uint32, cs []collapse, order []int, triangleGoal int, limit, geoLimit float64) ([]uint32, int, float64) {
 	n := len(s.pos)
-	remap := make([]uint32, n)
+	if s.collapseRemap == nil {
+		s.collapseRemap = make([]uint32, n)
+		s.locked = make([]bool, n)
+	}
+	remap, locked := s.collapseRemap, s.locked
 	for i := range remap {
 		remap[i] = uint32(i)
+		locked[i] = false
 	}
-	adj := newTriangleAdjacency(n, indices)
-	locked := make([]bool, n)
+	s.adj.fill(n, indices)
+	adj := s.adj
 	triangles, done, worst := 0, 0, 0.0
 	for _, oi := range order {
 		c := cs[oi]
@@ -700,40 +798,75 @@ func (s *simplifier) performCollapses(indices []uint32, cs []collapse, order []i
 }
 
 // sortCollapses returns the collapse indices by increasing cost (as
-// float32, ties by index), sorting packed integer keys for speed.
-func sortCollapses(cs []collapse) []int {
-	keys := make([]uint64, len(cs))
+// float32, ties by index): a stable radix sort of the costs' bits, 11
+// bits a pass (costs are never negative, so their bits sort as
+// integers).
+func (s *simplifier) sortCollapses(cs []collapse) []int {
+	n := len(cs)
+	if cap(s.keys) < 2*n {
+		s.keys = make([]uint64, 2*n)
+	}
+	keys, tmp := s.keys[:n], s.keys[n:2*n]
 	for i, c := range cs {
 		keys[i] = uint64(math.Float32bits(float32(c.cost)))<<32 | uint64(i)
 	}
-	slices.Sort(keys)
-	order := make([]int, len(cs))
-	for i, k := range keys {
-		order[i] = int(uint32(k))
+	var counts [1 << 11]int
+	for shift := uint(32); shift < 64; shift += 11 {
+		clear(counts[:])
+		for _, k := range keys {
+			counts[(k>>shift)&(1<<11-1)]++
+		}
+		sum := 0
+		for b, c := range counts {
+			counts[b] = sum
+			sum += c
+		}
+		for _, k := range keys {
+			b := (k >> shift) & (1<<11 - 1)
+			tmp[counts[b]] = k
+			counts[b]++
+		}
+		keys, tmp = tmp, keys
 	}
+	order := s.order[:0]
+	for _, k := range keys {
+		order = append(order, int(uint32(k)))
+	}
+	s.order = order
 	return order
 }
 
-// triangleAdjacency lists the triangles around each position.
+// triangleAdjacency lists the triangles around each vertex.
 type triangleAdjacency struct {
 	offsets []int32
 	tris    []uint32
+	next    []int32 // scratch: the next free slot of each vertex
 }
 
-func newTriangleAdjacency(n int, indices []uint32) triangleAdjacency {
-	a := triangleAdjacency{offsets: make([]int32, n+1), tris: make([]uint32, len(indices))}
+// fill rebuilds a for indices over n vertices, reusing its storage.
+func (a *triangleAdjacency) fill(n int, indices []uint32) {
+	if cap(a.offsets) < n+1 {
+		a.offsets = make([]int32, n+1)
+		a.next = make([]int32, n)
+	}
+	a.offsets = a.offsets[:n+1]
+	clear(a.offsets)
+	if cap(a.tris) < len(indices) {
+		a.tris = make([]uint32, len(indices))
+	}
+	a.tris = a.tris[:len(indices)]
 	for _, v := range indices {
 		a.offsets[v+1]++
 	}
 	for i := 1; i <= n; i++ {
 		a.offsets[i] += a.offsets[i-1]
 	}
-	fill := slices.Clone(a.offsets[:n])
+	next := a.next[:n]
+	copy(next, a.offsets[:n])
 	for i, v := range indices {
-		a.tris[fill[v]] = uint32(i / 3)
-		fill[v]++
+		a.tris[next[v]] = uint32(i / 3)
+		next[v]++
 	}
-	return a
 }
 
 // flips reports whether moving i0 (and its wedges) onto i1's position
