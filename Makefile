@@ -100,9 +100,9 @@ bench-placement:
 	$(GO) test -run '^$$' -bench . ./server/placement
 	$(GO) test -run TestAccuracyReport -v -timeout 30m ./server/placement -args -sim=2000
 
-## generate: rebuild the sample catalog in assets/ (deterministic)
+## generate: rebuild the sample catalog in assets/ and the viewer's baked lighting (deterministic)
 generate:
-	$(GO) generate ./assets
+	$(GO) generate ./assets ./wasm/ibl
 
 clean:
 	rm -rf bin wasm/web/main.wasm wasm/web/main.wasm.gz wasm/web/wasm_exec.js

@@ -37,9 +37,23 @@ type Program struct {
 // footprint's share of the quad's radius) and ShadowColor (vec3).
 const GroundShadow = "vitrine_ground_shadow"
 
+// PBR is the viewer's metallic-roughness program (pbr_*.glsl): g3n's
+// lights plus image-based lighting from wasm/ibl, PBR Neutral tone
+// mapping and sRGB output. It reads g3n's Physical material uniforms
+// (Material[3] and the u*Sampler maps with their HAS_* defines) and:
+// PbrParams (vec4[3]: normal scale, occlusion strength, alpha cutoff,
+// exposure; the coordinate set of each texture), TexTransform (vec3[10],
+// two affine rows per texture), EnvMap and BrdfLUT
+// (samplers), EnvParams (vec4: levels, intensity) and IrradianceSH
+// (vec3[9]). Defines ALPHA_MASK and ALPHA_BLEND select the
+// glTF alpha mode; the raw coordinate sets are the attributes
+// VertexTexcoordRaw0 and VertexTexcoordRaw1.
+const PBR = "vitrine_pbr"
+
 // Programs lists the programs the viewer registers.
 var Programs = []Program{
 	{Name: GroundShadow, Vertex: "ground_shadow_vertex", Fragment: "ground_shadow_fragment"},
+	{Name: PBR, Vertex: "pbr_vertex", Fragment: "pbr_fragment"},
 }
 
 // ChunkPrefix starts the names of the include chunks of this package, so

@@ -73,6 +73,14 @@ func TestRegister(t *testing.T) {
 	if got := f.programs[GroundShadow]; got != [2]string{"ground_shadow_vertex", "ground_shadow_fragment"} {
 		t.Errorf("program %s registered as %v", GroundShadow, got)
 	}
+	if got := f.programs[PBR]; got != [2]string{"pbr_vertex", "pbr_fragment"} {
+		t.Errorf("program %s registered as %v", PBR, got)
+	}
+	for _, c := range []string{"vitrine_contact_shadow", "vitrine_ibl", "vitrine_tonemap"} {
+		if _, ok := f.chunks[c]; !ok {
+			t.Errorf("chunk %s not registered; chunks: %v", c, sortedKeys(f.chunks))
+		}
+	}
 	if _, ok := f.chunks["vitrine_contact_shadow"]; !ok {
 		t.Errorf("chunk vitrine_contact_shadow not registered; chunks: %v", sortedKeys(f.chunks))
 	}
@@ -188,4 +196,53 @@ func itoa(n int) string {
 		n /= 10
 	}
 	return string(d)
+}
+
+// TestPBRVariantsCompile validates the PBR program under the define sets
+// the viewer produces: lights of every kind, every texture map, and each
+// alpha mode, as g3n's Shaman adds them to the program.
+func TestPBRVariantsCompile(t *testing.T) {
+	tool, err := exec.LookPath("glslangValidator")
+	if err != nil {
+		if os.Getenv("CI") != "" || os.Getenv("VITRINE_REQUIRE_GLSLANG") != "" {
+			t.Fatal("glslangValidator not found and CI or VITRINE_REQUIRE_GLSLANG is set")
+		}
+		t.Skip("glslangValidator not found (apt-get install glslang-tools)")
+	}
+	lights := map[string]string{"AMB_LIGHTS": "1", "DIR_LIGHTS": "2", "POINT_LIGHTS": "1", "SPOT_LIGHTS": "1", "MAT_TEXTURES": "0"}
+	maps := []string{"HAS_BASECOLORMAP", "HAS_METALROUGHNESSMAP", "HAS_NORMALMAP", "HAS_OCCLUSIONMAP", "HAS_EMISSIVEMAP"}
+	variants := map[string][]string{
+		"all maps, mask":  append(append([]string{}, maps...), "ALPHA_MASK"),
+		"all maps, blend": append(append([]string{}, maps...), "ALPHA_BLEND"),
+		"normal map only": {"HAS_NORMALMAP"},
+	}
+	chunks := allChunks()
+	sh := Shaders()
+	dir := t.TempDir()
+	for name, extra := range variants {
+		defines := map[string]string{}
+		for k, v := range lights {
+			defines[k] = v
+		}
+		for _, d := range extra {
+			defines[d] = ""
+		}
+		for _, stage := range []string{"pbr_vertex", "pbr_fragment"} {
+			src, err := Expand(sh[stage], "300 es", defines, chunks)
+			if err != nil {
+				t.Fatalf("%s %s: %v", name, stage, err)
+			}
+			ext := ".frag"
+			if strings.HasSuffix(stage, "_vertex") {
+				ext = ".vert"
+			}
+			path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+"_"+stage+ext)
+			if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.Command(tool, path).CombinedOutput(); err != nil {
+				t.Errorf("%s: %s does not compile: %v\n%s", name, stage, err, out)
+			}
+		}
+	}
 }

@@ -139,7 +139,7 @@ func (s *variantScene) material(i int) material.IMaterial {
 	if i < 0 || i >= len(s.model.Materials) {
 		m = defaultMaterial()
 	} else {
-		m = physicalMaterial(s.model.Materials[i], s.textures)
+		m = newPBRMaterial(s.model.Materials[i], s.textures)
 	}
 	s.mats[i] = m
 	return m

@@ -16,7 +16,6 @@ import (
 	"github.com/g3n/engine/geometry"
 	"github.com/g3n/engine/gls"
 	"github.com/g3n/engine/graphic"
-	"github.com/g3n/engine/light"
 	"github.com/g3n/engine/material"
 	"github.com/g3n/engine/math32"
 	"github.com/g3n/engine/renderer"
@@ -25,14 +24,12 @@ import (
 	"github.com/vitrine-shop/vitrine/shaders"
 	"github.com/vitrine-shop/vitrine/wasm/framing"
 	"github.com/vitrine-shop/vitrine/wasm/glb"
+	"github.com/vitrine-shop/vitrine/wasm/ibl"
 	"github.com/vitrine-shop/vitrine/wire"
 )
 
 const (
 	fovYDeg = 40
-	// maxMetallic caps metalness: with no environment map to reflect, a
-	// fully metallic surface would render almost black.
-	maxMetallic = 0.55
 	// settleFrames is how many frames are drawn after anything changes;
 	// an idle view is not redrawn, sparing phone batteries.
 	settleFrames = 12
@@ -91,16 +88,17 @@ func newViewer(log *slog.Logger) (v *viewer, err error) {
 	v.orbit = newOrbitControls(v.canvas)
 	v.dims = newDimsOverlay()
 
-	// Lighting: a soft ambient fill, a key light that travels with the
-	// camera (so the side being looked at is lit), and a cool light from
-	// above and behind that separates the silhouette from the backdrop.
-	v.scene.Add(light.NewAmbient(&math32.Color{R: 1, G: 1, B: 1}, 0.55))
-	key := light.NewDirectional(&math32.Color{R: 1, G: 0.98, B: 0.95}, 1.6)
-	key.SetPosition(-1.2, 2.2, 1.5)
-	v.cam.Add(key)
-	rim := light.NewDirectional(&math32.Color{R: 0.85, G: 0.9, B: 1}, 0.7)
-	rim.SetPosition(1.5, 2.5, -2)
-	v.scene.Add(rim)
+	// Lighting: the baked studio environment (wasm/ibl) lights every
+	// PBR material, as <model-viewer>'s "neutral" environment does; no
+	// g3n lights are added, so the look does not change with the camera.
+	started := global.Get("performance").Call("now").Float()
+	env, err := ibl.Embedded()
+	if err != nil {
+		return nil, fmt.Errorf("viewer: %w", err)
+	}
+	studio = newEnvLighting(env)
+	// The start-up cost of the lighting, for the benchmarks.
+	global.Set("vitrineLightingMs", global.Get("performance").Call("now").Float()-started)
 
 	shaders.Register(a.Renderer())
 	a.Gls().ClearColor(background.R, background.G, background.B, 1)
@@ -272,7 +270,7 @@ func (v *viewer) show(m *glb.Model, textures []*image.RGBA, opts showOptions) {
 		case mats[mesh.Material] != nil:
 			mat = mats[mesh.Material]
 		default:
-			mat = physicalMaterial(m.Materials[mesh.Material], textures)
+			mat = newPBRMaterial(m.Materials[mesh.Material], textures)
 			mats[mesh.Material] = mat
 		}
 		node.Add(graphic.NewMesh(meshGeometry(mesh), mat))
@@ -305,6 +303,14 @@ func (v *viewer) show(m *glb.Model, textures []*image.RGBA, opts showOptions) {
 	v.cam.LookAt(&target, &math32.Vector3{X: 0, Y: 1, Z: 0})
 	// The home view for "Reset view"; zoom, floor and pan limits.
 	v.orbit.frameShot(shot)
+	// The home camera relative to the centre of the model's bounds, for
+	// tests that render the same view elsewhere (<model-viewer>,
+	// shading_test.go).
+	global.Set("vitrineHomeView", map[string]any{
+		"position": []any{shot.Position[0], shot.Position[1], shot.Position[2]},
+		"target":   []any{shot.Target[0], shot.Target[1], shot.Target[2]},
+		"fovYDeg":  fovYDeg,
+	})
 	v.setVisible(v.visible)
 	v.frames = 0
 }
@@ -316,39 +322,209 @@ func meshGeometry(mesh glb.Mesh) *geometry.Geometry {
 	if mesh.UVs != nil {
 		g.AddVBO(gls.NewVBO(math32.ArrayF32(mesh.UVs)).AddAttrib(gls.VertexTexcoord))
 	}
+	// The raw sets a texture reads besides the base colour's (attribute
+	// names from shaders/pbr_vertex.glsl).
+	for set, uvs := range mesh.RawUVs {
+		if uvs != nil {
+			g.AddVBO(gls.NewVBO(math32.ArrayF32(uvs)).AddCustomAttrib(fmt.Sprintf("VertexTexcoordRaw%d", set), 2))
+		}
+	}
 	g.SetIndices(math32.ArrayU32(mesh.Indices))
 	return g
 }
 
-func physicalMaterial(m glb.Material, textures []*image.RGBA) material.IMaterial {
-	pm := material.NewPhysical()
+// studio is the image-based lighting every PBR material shares, set by
+// newViewer.
+var studio *envLighting
+
+// exposure scales the light before tone mapping, like <model-viewer>'s
+// exposure attribute (default 1).
+const exposure = 1.0
+
+// envLighting is the GPU side of the baked environment: the prefiltered
+// levels as the mips of one RGB9_E5 texture and the BRDF table (RG8),
+// uploaded on first use and kept for the page's life, and the uniforms
+// every PBR material sets.
+type envLighting struct {
+	env    *ibl.Lighting
+	envMap uint32 // GL texture names, 0 until uploaded
+	lut    uint32
+	gs     *gls.GLS
+	params [4]float32  // EnvParams
+	sh     [27]float32 // IrradianceSH
+}
+
+// GL constants gls v0.2.0 does not name.
+const (
+	glRGB9E5             = 0x8C3D
+	glUnsignedInt5999Rev = 0x8C3E
+	glTextureMaxLevel    = 0x813D
+)
+
+func newEnvLighting(env *ibl.Lighting) *envLighting {
+	e := &envLighting{env: env}
+	e.params = [4]float32{float32(env.Levels), 1, 0, 0}
+	for k := range 9 {
+		copy(e.sh[3*k:], env.SH[k][:])
+	}
+	return e
+}
+
+// bind makes the environment and the table current on texture units
+// slot and slot+1, uploading them the first time.
+func (e *envLighting) bind(gs *gls.GLS, slot int) {
+	if e.gs != gs {
+		e.gs = gs
+		e.envMap = gs.GenTexture()
+		gs.ActiveTexture(uint32(gls.TEXTURE0 + slot))
+		gs.BindTexture(gls.TEXTURE_2D, e.envMap)
+		// Shared-exponent texels go up as stored; RGB9_E5 filters
+		// linearly in WebGL2 without extensions.
+		for level := range e.env.Levels {
+			w, h := e.env.LevelSize(level)
+			gs.TexImage2D(gls.TEXTURE_2D, int32(level), glRGB9E5, int32(w), int32(h), gls.RGB, glUnsignedInt5999Rev, e.env.Level(level))
+		}
+		gs.TexParameteri(gls.TEXTURE_2D, glTextureMaxLevel, int32(e.env.Levels-1))
+		gs.TexParameteri(gls.TEXTURE_2D, gls.TEXTURE_MIN_FILTER, gls.LINEAR_MIPMAP_LINEAR)
+		gs.TexParameteri(gls.TEXTURE_2D, gls.TEXTURE_MAG_FILTER, gls.LINEAR)
+		gs.TexParameteri(gls.TEXTURE_2D, gls.TEXTURE_WRAP_S, gls.REPEAT) // azimuth wraps
+		gs.TexParameteri(gls.TEXTURE_2D, gls.TEXTURE_WRAP_T, gls.CLAMP_TO_EDGE)
+		e.lut = gs.GenTexture()
+		gs.ActiveTexture(uint32(gls.TEXTURE0 + slot + 1))
+		gs.BindTexture(gls.TEXTURE_2D, e.lut)
+		gs.TexImage2D(gls.TEXTURE_2D, 0, gls.RG8, int32(e.env.LUTSize), int32(e.env.LUTSize), gls.RG, gls.UNSIGNED_BYTE, e.env.LUT)
+		gs.TexParameteri(gls.TEXTURE_2D, gls.TEXTURE_MIN_FILTER, gls.LINEAR)
+		gs.TexParameteri(gls.TEXTURE_2D, gls.TEXTURE_MAG_FILTER, gls.LINEAR)
+		gs.TexParameteri(gls.TEXTURE_2D, gls.TEXTURE_WRAP_S, gls.CLAMP_TO_EDGE)
+		gs.TexParameteri(gls.TEXTURE_2D, gls.TEXTURE_WRAP_T, gls.CLAMP_TO_EDGE)
+	}
+	gs.ActiveTexture(uint32(gls.TEXTURE0 + slot))
+	gs.BindTexture(gls.TEXTURE_2D, e.envMap)
+	gs.ActiveTexture(uint32(gls.TEXTURE0 + slot + 1))
+	gs.BindTexture(gls.TEXTURE_2D, e.lut)
+}
+
+// pbrMaterial is a glTF metallic-roughness material drawn with the
+// shaders.PBR program: g3n's Physical holds the factors and the texture
+// maps (its uniforms and HAS_* defines are what the program reads), and
+// RenderSetup adds the environment and the glTF texture parameters.
+type pbrMaterial struct {
+	*material.Physical
+	params                                                     [12]float32 // PbrParams
+	transforms                                                 [30]float32 // TexTransform
+	uniParams, uniTransforms, uniEnvMap, uniLUT, uniEnv, uniSH gls.Uniform
+}
+
+// The texture order of PbrParams and TexTransform.
+const (
+	texBaseColor = iota
+	texMetallicRoughness
+	texNormal
+	texOcclusion
+	texEmissive
+)
+
+// newPBRMaterial makes the scene material for m; textures holds the
+// model's decoded images by index (nil where one failed to decode).
+func newPBRMaterial(m glb.Material, textures []*image.RGBA) *pbrMaterial {
+	pm := &pbrMaterial{Physical: material.NewPhysical()}
+	pm.SetShader(shaders.PBR)
 	pm.SetBaseColorFactor(&math32.Color4{R: m.BaseColor[0], G: m.BaseColor[1], B: m.BaseColor[2], A: m.BaseColor[3]})
-	pm.SetMetallicFactor(min(m.Metallic, maxMetallic))
-	pm.SetRoughnessFactor(max(m.Roughness, 0.15))
+	pm.SetMetallicFactor(m.Metallic)
+	pm.SetRoughnessFactor(m.Roughness)
 	pm.SetEmissiveFactor(&math32.Color{R: m.Emissive[0], G: m.Emissive[1], B: m.Emissive[2]})
-	if i := m.BaseColorImage; i >= 0 && i < len(textures) && textures[i] != nil {
-		tex := texture.NewTexture2DFromRGBA(textures[i])
-		tex.SetFlipY(false) // glTF texture coordinates start at the image's top row
-		tex.SetWrapS(gls.REPEAT)
-		tex.SetWrapT(gls.REPEAT)
-		pm.SetBaseColorMap(tex)
+	pm.params[0], pm.params[1], pm.params[2], pm.params[3] = m.NormalScale, m.OcclusionStrength, m.AlphaCutoff, exposure
+	for i := range 5 {
+		copy(pm.transforms[6*i:], []float32{1, 0, 0, 0, 1, 0})
+	}
+
+	// One GPU texture per image and colour space, however many maps
+	// share it (an occlusion-roughness-metallic image serves two).
+	made := map[[2]int]*texture.Texture2D{}
+	tex := func(img int, srgb bool) *texture.Texture2D {
+		if img < 0 || img >= len(textures) || textures[img] == nil {
+			return nil
+		}
+		key := [2]int{img, 0}
+		if srgb {
+			key[1] = 1
+		}
+		if t, ok := made[key]; ok {
+			return t.Incref()
+		}
+		rgba := textures[img]
+		iformat := gls.RGBA8
+		if srgb {
+			// Sampling decodes sRGB before filtering.
+			iformat = gls.SRGB8_ALPHA8
+		}
+		t := texture.NewTexture2DFromData(rgba.Rect.Dx(), rgba.Rect.Dy(), gls.RGBA, gls.UNSIGNED_BYTE, iformat, rgba.Pix)
+		t.SetWrapS(gls.REPEAT)
+		t.SetWrapT(gls.REPEAT)
+		made[key] = t
+		return t
+	}
+	setUV := func(slot int, info glb.TextureInfo) {
+		pm.params[4+slot] = float32(info.UV) // [1] and [2].x
+		copy(pm.transforms[6*slot:], info.Transform[:])
+	}
+	if t := tex(m.BaseColorImage, true); t != nil {
+		pm.SetBaseColorMap(t)
+	}
+	if t := tex(m.MetallicRoughnessTexture.Image, false); t != nil {
+		pm.SetMetallicRoughnessMap(t)
+		setUV(texMetallicRoughness, m.MetallicRoughnessTexture)
+	}
+	if t := tex(m.NormalTexture.Image, false); t != nil {
+		pm.SetNormalMap(t)
+		setUV(texNormal, m.NormalTexture)
+	}
+	if t := tex(m.OcclusionTexture.Image, false); t != nil {
+		pm.SetOcclusionMap(t)
+		setUV(texOcclusion, m.OcclusionTexture)
+	}
+	if t := tex(m.EmissiveTexture.Image, true); t != nil {
+		pm.SetEmissiveMap(t)
+		setUV(texEmissive, m.EmissiveTexture)
 	}
 	if m.DoubleSided {
 		pm.SetSide(material.SideDouble)
 	}
-	if m.AlphaMode == "BLEND" {
+	switch m.AlphaMode {
+	case "BLEND":
 		pm.SetTransparent(true)
+		pm.ShaderDefines.Set("ALPHA_BLEND", "")
+	case "MASK":
+		pm.ShaderDefines.Set("ALPHA_MASK", "")
+	default:
+		pm.SetBlending(material.BlendNone)
 	}
+	pm.uniParams.Init("PbrParams")
+	pm.uniTransforms.Init("TexTransform")
+	pm.uniEnvMap.Init("EnvMap")
+	pm.uniLUT.Init("BrdfLUT")
+	pm.uniEnv.Init("EnvParams")
+	pm.uniSH.Init("IrradianceSH")
 	return pm
 }
 
-// defaultMaterial is for primitives without a material: a neutral matte
-// grey rather than glTF's white metal, which renders black without an
-// environment to reflect.
+// RenderSetup sets Physical's state, uniforms and maps, then binds the
+// environment on the texture units after the maps.
+func (m *pbrMaterial) RenderSetup(gs *gls.GLS) {
+	m.Physical.RenderSetup(gs)
+	slot := m.TextureCount()
+	studio.bind(gs, slot)
+	gs.Uniform1i(m.uniEnvMap.Location(gs), int32(slot))
+	gs.Uniform1i(m.uniLUT.Location(gs), int32(slot+1))
+	gs.Uniform4fv(m.uniEnv.Location(gs), 1, &studio.params[0])
+	gs.Uniform3fv(m.uniSH.Location(gs), 9, &studio.sh[0])
+	gs.Uniform4fv(m.uniParams.Location(gs), 3, &m.params[0])
+	gs.Uniform3fv(m.uniTransforms.Location(gs), 10, &m.transforms[0])
+}
+
+// defaultMaterial is for primitives without a material: glTF's default
+// (white, rough, metallic), which the studio lights as <model-viewer>
+// does.
 func defaultMaterial() material.IMaterial {
-	pm := material.NewPhysical()
-	pm.SetBaseColorFactor(&math32.Color4{R: 0.7, G: 0.7, B: 0.7, A: 1})
-	pm.SetMetallicFactor(0)
-	pm.SetRoughnessFactor(0.8)
-	return pm
+	return newPBRMaterial(glb.DefaultMaterial(), nil)
 }

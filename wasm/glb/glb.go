@@ -8,7 +8,11 @@
 // Quantised attributes (KHR_mesh_quantization, as the asset pipeline
 // writes its levels of detail) are dequantised to floats, and the base
 // colour texture's KHR_texture_transform is baked into the texture
-// coordinates of the primitives that use it.
+// coordinates of the primitives that use it. The other textures
+// (metallic-roughness, normal, occlusion, emissive) share those
+// coordinates when they read the same set with the same transform;
+// otherwise they name a raw set (TEXCOORD_0 or _1, kept per mesh) and
+// their transform as a matrix for the shader.
 //
 // Every count and offset read from the file is checked against the data
 // before anything is allocated, and Limits bounds the totals.
@@ -78,6 +82,11 @@ type Mesh struct {
 	// with that transform's offset, rotation and scale applied. It is nil
 	// when the primitive has no such set.
 	UVs []float32
+	// RawUVs holds TEXCOORD_0 and TEXCOORD_1 as stored (u, v per
+	// vertex), each only when a texture of one of the mesh's materials
+	// (its own or a variant's) reads it as UVSet0 or UVSet1; nil
+	// otherwise.
+	RawUVs [2][]float32
 	// Tangents holds x, y, z, w per vertex (xyz unit length in model
 	// space, w = ±1 the bitangent's sign); nil when the primitive has none.
 	Tangents []float32
@@ -102,12 +111,56 @@ type Material struct {
 	Metallic  float32
 	Roughness float32
 	Emissive  [3]float32
-	// BaseColorImage indexes Model.Images, or is -1.
+	// BaseColorImage indexes Model.Images, or is -1. Its texture reads
+	// Mesh.UVs, where its coordinate set and transform are baked.
 	BaseColorImage int
-	DoubleSided    bool
+	// The other textures of the metallic-roughness model; Image is -1
+	// when the material has none. MetallicRoughnessTexture holds roughness in
+	// green and metalness in blue (linear); NormalTexture is a tangent-space
+	// normal map; OcclusionTexture holds ambient occlusion in red (linear);
+	// EmissiveTexture is sRGB.
+	MetallicRoughnessTexture TextureInfo
+	NormalTexture            TextureInfo
+	OcclusionTexture         TextureInfo
+	EmissiveTexture          TextureInfo
+	// NormalScale scales the normal map's x and y (normalTexture.scale).
+	NormalScale float32
+	// OcclusionStrength blends the occlusion in (occlusionTexture.strength).
+	OcclusionStrength float32
+	DoubleSided       bool
 	// AlphaMode is "OPAQUE", "MASK" or "BLEND".
 	AlphaMode   string
 	AlphaCutoff float32
+}
+
+// UVSource names the texture coordinates a texture reads.
+type UVSource int
+
+const (
+	// UVBase is Mesh.UVs: the coordinates of the material's base colour
+	// texture, its transform applied (TEXCOORD_0 when it has none).
+	UVBase UVSource = iota
+	// UVSet0 and UVSet1 are TEXCOORD_0 and TEXCOORD_1 as stored, in
+	// Mesh.RawUVs.
+	UVSet0
+	UVSet1
+)
+
+// TextureInfo is one texture of a material: the image it samples and
+// the coordinates it reads.
+type TextureInfo struct {
+	Image int // indexes Model.Images, or is -1 for none
+	UV    UVSource
+	// Transform maps the coordinates before sampling, a 2×3 affine map,
+	// row-major: u' = T[0]·u + T[1]·v + T[2], v' = T[3]·u + T[4]·v + T[5]
+	// (KHR_texture_transform; the identity when UV is UVBase, whose
+	// transform is baked, or when the texture has none).
+	Transform [6]float32
+}
+
+// noTexture is a TextureInfo without an image.
+func noTexture() TextureInfo {
+	return TextureInfo{Image: -1, Transform: [6]float32{1, 0, 0, 0, 1, 0}}
 }
 
 // Image is an embedded texture image, still encoded.
@@ -343,15 +396,25 @@ type textureTransform struct {
 type material struct {
 	Name string `json:"name"`
 	PBR  *struct {
-		BaseColorFactor  []float64   `json:"baseColorFactor"`
-		BaseColorTexture *textureRef `json:"baseColorTexture"`
-		MetallicFactor   *float64    `json:"metallicFactor"`
-		RoughnessFactor  *float64    `json:"roughnessFactor"`
+		BaseColorFactor          []float64   `json:"baseColorFactor"`
+		BaseColorTexture         *textureRef `json:"baseColorTexture"`
+		MetallicFactor           *float64    `json:"metallicFactor"`
+		RoughnessFactor          *float64    `json:"roughnessFactor"`
+		MetallicRoughnessTexture *textureRef `json:"metallicRoughnessTexture"`
 	} `json:"pbrMetallicRoughness"`
-	EmissiveFactor []float64 `json:"emissiveFactor"`
-	AlphaMode      string    `json:"alphaMode"`
-	AlphaCutoff    *float64  `json:"alphaCutoff"`
-	DoubleSided    bool      `json:"doubleSided"`
+	NormalTexture *struct {
+		textureRef
+		Scale *float64 `json:"scale"`
+	} `json:"normalTexture"`
+	OcclusionTexture *struct {
+		textureRef
+		Strength *float64 `json:"strength"`
+	} `json:"occlusionTexture"`
+	EmissiveTexture *textureRef `json:"emissiveTexture"`
+	EmissiveFactor  []float64   `json:"emissiveFactor"`
+	AlphaMode       string      `json:"alphaMode"`
+	AlphaCutoff     *float64    `json:"alphaCutoff"`
+	DoubleSided     bool        `json:"doubleSided"`
 }
 
 type texture struct {
@@ -373,8 +436,11 @@ type decoder struct {
 	// baseColorUV is, per material, the texture coordinate set and
 	// transform of its base colour texture.
 	baseColorUV []uvMapping
-	vertices    int // emitted so far
-	indices     int
+	// rawSets is, per material, a bit mask of the raw texture coordinate
+	// sets (bit k: TEXCOORD_k) its other textures read.
+	rawSets  []uint8
+	vertices int // emitted so far
+	indices  int
 	// variantCount is the number of KHR_materials_variants variants.
 	variantCount int
 }
@@ -450,6 +516,7 @@ func sniffImage(data []byte) string {
 func (d *decoder) materials() ([]Material, error) {
 	out := make([]Material, len(d.doc.Materials))
 	d.baseColorUV = make([]uvMapping, len(d.doc.Materials))
+	d.rawSets = make([]uint8, len(d.doc.Materials))
 	for i, src := range d.doc.Materials {
 		d.baseColorUV[i] = uvMapping{transform: identityUV()}
 		m := DefaultMaterial()
@@ -484,20 +551,45 @@ func (d *decoder) materials() ([]Material, error) {
 				m.Roughness = clamp01(*p.RoughnessFactor)
 			}
 			if t := p.BaseColorTexture; t != nil {
-				if t.Index < 0 || t.Index >= len(d.doc.Textures) {
-					return nil, fmt.Errorf("%w: material %d uses texture %d of %d", ErrInvalid, i, t.Index, len(d.doc.Textures))
-				}
-				uv, err := textureMapping(t)
+				img, uv, err := d.textureImage(t)
 				if err != nil {
 					return nil, fmt.Errorf("material %d base colour texture: %w", i, err)
 				}
-				if src := d.doc.Textures[t.Index].Source; src != nil {
-					if *src < 0 || *src >= len(d.doc.Images) {
-						return nil, fmt.Errorf("%w: texture %d uses image %d of %d", ErrInvalid, t.Index, *src, len(d.doc.Images))
-					}
-					m.BaseColorImage = *src
+				if img >= 0 {
+					m.BaseColorImage = img
 					d.baseColorUV[i] = uv
 				}
+			}
+		}
+		// The other textures, once the base colour's mapping is known.
+		var err error
+		if p := src.PBR; p != nil && p.MetallicRoughnessTexture != nil {
+			if m.MetallicRoughnessTexture, err = d.textureInfo(i, p.MetallicRoughnessTexture); err != nil {
+				return nil, fmt.Errorf("material %d metallic-roughness texture: %w", i, err)
+			}
+		}
+		if t := src.NormalTexture; t != nil {
+			if m.NormalTexture, err = d.textureInfo(i, &t.textureRef); err != nil {
+				return nil, fmt.Errorf("material %d normal texture: %w", i, err)
+			}
+			if t.Scale != nil {
+				if math.IsNaN(*t.Scale) || math.Abs(*t.Scale) > 100 {
+					return nil, fmt.Errorf("%w: material %d normal scale %v", ErrInvalid, i, *t.Scale)
+				}
+				m.NormalScale = float32(*t.Scale)
+			}
+		}
+		if t := src.OcclusionTexture; t != nil {
+			if m.OcclusionTexture, err = d.textureInfo(i, &t.textureRef); err != nil {
+				return nil, fmt.Errorf("material %d occlusion texture: %w", i, err)
+			}
+			if t.Strength != nil {
+				m.OcclusionStrength = clamp01(*t.Strength)
+			}
+		}
+		if t := src.EmissiveTexture; t != nil {
+			if m.EmissiveTexture, err = d.textureInfo(i, t); err != nil {
+				return nil, fmt.Errorf("material %d emissive texture: %w", i, err)
 			}
 		}
 		out[i] = m
@@ -505,15 +597,70 @@ func (d *decoder) materials() ([]Material, error) {
 	return out, nil
 }
 
+// textureImage resolves a texture info to its image (-1 when the
+// texture names no source) and its coordinate mapping.
+func (d *decoder) textureImage(t *textureRef) (int, uvMapping, error) {
+	if t.Index < 0 || t.Index >= len(d.doc.Textures) {
+		return -1, uvMapping{}, fmt.Errorf("%w: texture %d of %d", ErrInvalid, t.Index, len(d.doc.Textures))
+	}
+	uv, err := textureMapping(t)
+	if err != nil {
+		return -1, uv, err
+	}
+	src := d.doc.Textures[t.Index].Source
+	if src == nil {
+		return -1, uv, nil
+	}
+	if *src < 0 || *src >= len(d.doc.Images) {
+		return -1, uv, fmt.Errorf("%w: texture %d uses image %d of %d", ErrInvalid, t.Index, *src, len(d.doc.Images))
+	}
+	return *src, uv, nil
+}
+
+// textureInfo resolves a texture of material mat other than its base
+// colour: one reading the base colour's coordinates and transform shares
+// Mesh.UVs; any other reads a raw set with its own transform. A texture
+// on a set beyond TEXCOORD_1 is dropped (the material still draws).
+func (d *decoder) textureInfo(mat int, t *textureRef) (TextureInfo, error) {
+	out := noTexture()
+	img, uv, err := d.textureImage(t)
+	if err != nil || img < 0 {
+		return out, err
+	}
+	switch {
+	case uv == d.baseColorUV[mat]:
+		out.UV = UVBase
+	case uv.set <= 1:
+		out.UV = UVSet0 + UVSource(uv.set)
+		for k := range 6 {
+			if math.Abs(uv.transform[k]) > math.MaxFloat32 {
+				return out, fmt.Errorf("%w: %s out of range", ErrInvalid, extTextureTransform)
+			}
+			out.Transform[k] = float32(uv.transform[k])
+		}
+		d.rawSets[mat] |= 1 << uv.set
+	default:
+		return out, nil
+	}
+	out.Image = img
+	return out, nil
+}
+
 // DefaultMaterial is the glTF default: white, fully rough, not metallic.
 func DefaultMaterial() Material {
 	return Material{
-		BaseColor:      [4]float32{1, 1, 1, 1},
-		Metallic:       1,
-		Roughness:      1,
-		BaseColorImage: -1,
-		AlphaMode:      "OPAQUE",
-		AlphaCutoff:    0.5,
+		BaseColor:                [4]float32{1, 1, 1, 1},
+		Metallic:                 1,
+		Roughness:                1,
+		BaseColorImage:           -1,
+		MetallicRoughnessTexture: noTexture(),
+		NormalTexture:            noTexture(),
+		OcclusionTexture:         noTexture(),
+		EmissiveTexture:          noTexture(),
+		NormalScale:              1,
+		OcclusionStrength:        1,
+		AlphaMode:                "OPAQUE",
+		AlphaCutoff:              0.5,
 	}
 }
 

@@ -180,8 +180,9 @@ func TestDecodeTexturedQuad(t *testing.T) {
 		t.Fatalf("material %d of %d, want 0 of 1", mesh.Material, len(m.Materials))
 	}
 	mat := m.Materials[0]
-	want := Material{Name: "oak", BaseColor: [4]float32{0.8, 0.6, 0.4, 1}, Metallic: 0, Roughness: 0.7,
-		BaseColorImage: 0, DoubleSided: true, AlphaMode: "OPAQUE", AlphaCutoff: 0.5}
+	want := DefaultMaterial()
+	want.Name, want.BaseColor, want.Metallic, want.Roughness = "oak", [4]float32{0.8, 0.6, 0.4, 1}, 0, 0.7
+	want.BaseColorImage, want.DoubleSided = 0, true
 	if mat != want {
 		t.Errorf("material = %+v, want %+v", mat, want)
 	}

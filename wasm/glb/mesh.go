@@ -198,6 +198,15 @@ func (d *decoder) primitive(p primitive, mode int, world mat4) (Mesh, error) {
 	if err := uvMap.transform.apply(out.UVs); err != nil {
 		return out, fmt.Errorf("%s: %w", uvName, err)
 	}
+	for set, need := range d.primitiveRawSets(p, out.Material) {
+		if !need {
+			continue
+		}
+		name := "TEXCOORD_" + strconv.Itoa(set)
+		if out.RawUVs[set], err = readOther(name, semTexCoord); err != nil {
+			return out, err
+		}
+	}
 	if out.Colors, err = readOther("COLOR_0", semColor); err != nil {
 		return out, err
 	}
@@ -389,4 +398,22 @@ func normalizeAll(n []float32) {
 		n[i+1] /= l
 		n[i+2] /= l
 	}
+}
+
+// primitiveRawSets says which raw texture coordinate sets the textures
+// of a primitive's materials (material mat and those its variants map
+// to) read. Variant mappings are checked later by meshVariants.
+func (d *decoder) primitiveRawSets(p primitive, mat int) [2]bool {
+	var mask uint8
+	if mat >= 0 {
+		mask = d.rawSets[mat]
+	}
+	if ext := p.Extensions.Variants; ext != nil {
+		for _, mp := range ext.Mappings {
+			if mp.Material != nil && *mp.Material >= 0 && *mp.Material < len(d.rawSets) {
+				mask |= d.rawSets[*mp.Material]
+			}
+		}
+	}
+	return [2]bool{mask&1 != 0, mask&2 != 0}
 }
