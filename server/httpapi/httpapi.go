@@ -223,8 +223,10 @@ func (s *server) web(w http.ResponseWriter, r *http.Request) {
 	}
 	path := filepath.Join(s.cfg.WebDir, filepath.FromSlash(name))
 	// make wasm writes main.wasm.gz beside main.wasm: a third of the bytes.
+	// A .gz older than the file it compresses is stale (the viewer was
+	// rebuilt without make) and is never sent.
 	if strings.HasSuffix(name, ".wasm") && acceptsGzip(r) {
-		if st, err := os.Stat(path + ".gz"); err == nil && !st.IsDir() {
+		if st, err := os.Stat(path + ".gz"); err == nil && !st.IsDir() && !olderThan(st, path) {
 			w.Header().Set("Content-Encoding", "gzip")
 			w.Header().Set("Content-Type", "application/wasm")
 			w.Header().Add("Vary", "Accept-Encoding")
@@ -232,6 +234,13 @@ func (s *server) web(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.serveFile(w, r, path)
+}
+
+// olderThan reports whether st was modified before the file at path (a
+// missing file counts as newer: nothing to compare, nothing to serve it for).
+func olderThan(st os.FileInfo, path string) bool {
+	raw, err := os.Stat(path)
+	return err != nil || st.ModTime().Before(raw.ModTime())
 }
 
 // acceptsGzip reports whether the request's Accept-Encoding allows gzip.

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -448,8 +449,11 @@ func TestWasmServedCompressed(t *testing.T) {
 	zw := gzip.NewWriter(&gz)
 	zw.Write(wasm)
 	zw.Close()
-	for name, data := range map[string][]byte{"main.wasm": wasm, "main.wasm.gz": gz.Bytes()} {
-		if err := os.WriteFile(filepath.Join(web, name), data, 0o644); err != nil {
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"main.wasm", wasm}, {"main.wasm.gz", gz.Bytes()}} {
+		if err := os.WriteFile(filepath.Join(web, f.name), f.data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -475,5 +479,16 @@ func TestWasmServedCompressed(t *testing.T) {
 		if res.Header.Get("Content-Encoding") != "" || !bytes.Equal(body, wasm) {
 			t.Errorf("Accept-Encoding %q got encoding %q, %d bytes; want the raw file", ae, res.Header.Get("Content-Encoding"), len(body))
 		}
+	}
+	// A main.wasm rebuilt after its .gz (without make) makes the .gz stale.
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(filepath.Join(web, "main.wasm"), later, later); err != nil {
+		t.Fatal(err)
+	}
+	res = get("gzip")
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.Header.Get("Content-Encoding") != "" || !bytes.Equal(body, wasm) {
+		t.Errorf("stale main.wasm.gz: got encoding %q, %d bytes; want the newer raw file", res.Header.Get("Content-Encoding"), len(body))
 	}
 }
