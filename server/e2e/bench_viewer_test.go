@@ -185,7 +185,7 @@ func TestBenchViewer(t *testing.T) {
 		}
 	}
 	tw.Flush()
-	fmt.Fprintf(&out, "\nVitrine main.wasm: %s raw, %s gzip -9 (served uncompressed by `vitrine serve`)\n", mb(int64(len(wasm))), mb(int64(gz.Len())))
+	fmt.Fprintf(&out, "\nVitrine main.wasm: %s raw, %s gzip -9 (what `vitrine serve` sends to browsers that accept gzip)\n", mb(int64(len(wasm))), mb(int64(gz.Len())))
 	fmt.Fprintf(&out, "<model-viewer> dist/model-viewer.min.js (three.js bundled): %s raw\n", mb(int64(len(mvJS))))
 	fmt.Fprintf(&out, "Frame time while orbiting %s (requestAnimationFrame deltas): Vitrine median %.1f ms, p95 %.1f ms (%d frames); <model-viewer> median %.1f ms, p95 %.1f ms (%d frames)\n",
 		benchLargeSKU, percentile(vitrineFrames, 50), percentile(vitrineFrames, 95), len(vitrineFrames),
