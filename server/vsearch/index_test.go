@@ -355,3 +355,164 @@ func FuzzDecodeIndex(f *testing.F) {
 		}
 	})
 }
+
+// TestHNSWParallelBuild builds a graph on two goroutines (run it with
+// -race) and checks the graph's invariants and its recall.
+func TestHNSWParallelBuild(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 11))
+	const n, dim, k = 6000, 24, 10
+	vs := clustered(rng, n, dim, 50, 0.5)
+	flat := make([]float32, 0, n*dim)
+	for _, v := range vs {
+		flat = append(flat, v...)
+	}
+	g := buildHNSW(flat, dim, n, 2, Options{M: 12, EfConstruction: 80, Seed: 5}.withDefaults())
+	if g.locks != nil {
+		t.Error("per-node locks kept after the build")
+	}
+	if int(g.levels[g.entry]) != g.top {
+		t.Errorf("entry %d has level %d, top is %d", g.entry, g.levels[g.entry], g.top)
+	}
+	for id := range int32(n) {
+		for l := 0; l <= int(g.levels[id]); l++ {
+			ns := g.neighbours(id, l)
+			if l == 0 && len(ns) == 0 && n > 1 {
+				t.Fatalf("node %d has no neighbours on layer 0", id)
+			}
+			seen := map[int32]bool{}
+			for _, nb := range ns {
+				switch {
+				case nb == id:
+					t.Fatalf("node %d links to itself on layer %d", id, l)
+				case seen[nb]:
+					t.Fatalf("node %d links to %d twice on layer %d", id, nb, l)
+				case int(g.levels[nb]) < l:
+					t.Fatalf("node %d links to %d on layer %d above its level", id, nb, l)
+				}
+				seen[nb] = true
+			}
+		}
+	}
+	queries := clustered(rng, 100, dim, 50, 0.5)
+	found := 0
+	for _, q := range queries {
+		want := map[int32]bool{}
+		for _, i := range bruteTop(vs, q, k) {
+			want[int32(i)] = true
+		}
+		got := 0
+		g.search(flat, q, 64, func(id int32, _ float32) {
+			if got < k && want[id] {
+				found++
+			}
+			got++
+		})
+	}
+	recall := float64(found) / float64(len(queries)*k)
+	t.Logf("parallel build recall@10 = %.3f", recall)
+	if recall < 0.95 {
+		t.Errorf("parallel build recall@10 = %.3f, want ≥ 0.95", recall)
+	}
+}
+
+// TestCompactDoesNotBlockSearches parks a compaction between building its
+// graph and swapping it in, searches and changes the index meanwhile, and
+// checks that the compacted index reflects every change.
+func TestCompactDoesNotBlockSearches(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 13))
+	const n, dim, k = 3000, 16, 10
+	vs := clustered(rng, n+100, dim, 30, 0.5)
+	space := Space{Name: "t", Version: "1", Dim: dim}
+	x := NewIndex(space, Options{HNSWThreshold: 1000, CompactRatio: 0.9, Seed: 1})
+	live := map[string][]float32{}
+	add := func(sku string, v []float32) {
+		t.Helper()
+		if err := x.Add(sku, "", 0, [][]float32{v}); err != nil {
+			t.Fatal(err)
+		}
+		live[sku] = v
+	}
+	remove := func(sku string) {
+		t.Helper()
+		if !x.Remove(sku) {
+			t.Fatalf("remove %s: not indexed", sku)
+		}
+		delete(live, sku)
+	}
+	for i := 0; i < n; i++ {
+		add(fmt.Sprint(i), vs[i])
+	}
+	for i := 0; i < 600; i++ {
+		remove(fmt.Sprint(i))
+	}
+
+	parked, release, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	x.rebuildHook = func() {
+		close(parked)
+		<-release
+	}
+	go func() {
+		x.Compact()
+		close(done)
+	}()
+	<-parked
+	if !x.mu.TryRLock() {
+		t.Fatal("the index is write-locked while the compaction builds")
+	}
+	x.mu.RUnlock()
+	// Searches, adds, replacements and removes all proceed now.
+	if hits, err := x.Search(vs[1000], k, Filter{}, nil); err != nil || len(hits) != k || hits[0].SKU != "1000" {
+		t.Fatalf("search during compaction: %v %v", hits, err)
+	}
+	for i := n; i < n+50; i++ {
+		add(fmt.Sprint(i), vs[i])
+	}
+	for i := 600; i < 700; i++ {
+		remove(fmt.Sprint(i))
+	}
+	add("1500", vs[n+60]) // replaced: its old vector must not match any more
+	remove(fmt.Sprint(n + 10))
+	close(release)
+	<-done
+
+	st := x.Stats()
+	// Vectors removed or replaced during the compaction are its only dead.
+	if st.Products != len(live) || st.Vectors != len(live) || st.DeadVectors != 100+1 || !st.Approximate {
+		t.Errorf("stats after compaction: %+v, want %d live and 101 dead", st, len(live))
+	}
+	var skus []string
+	var lvs [][]float32
+	for sku, v := range live {
+		skus = append(skus, sku)
+		lvs = append(lvs, v)
+	}
+	found := 0
+	for qi := 0; qi < 100; qi++ {
+		q := vs[rng.IntN(n+50)]
+		hits, err := x.Search(q, k, Filter{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]bool{}
+		for _, i := range bruteTop(lvs, q, k) {
+			want[skus[i]] = true
+		}
+		for _, h := range hits {
+			if _, ok := live[h.SKU]; !ok {
+				t.Fatalf("removed product %s returned", h.SKU)
+			}
+			if want[h.SKU] {
+				found++
+			}
+		}
+	}
+	if recall := float64(found) / 1000; recall < 0.95 {
+		t.Errorf("recall@10 after compaction = %.3f, want ≥ 0.95", recall)
+	}
+	for _, sku := range []string{"1500", fmt.Sprint(n + 20)} {
+		hits, _ := x.Search(live[sku], 1, Filter{}, nil)
+		if len(hits) != 1 || hits[0].SKU != sku {
+			t.Errorf("product %s changed during the compaction: top hit %+v", sku, hits)
+		}
+	}
+}

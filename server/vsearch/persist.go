@@ -290,14 +290,22 @@ func decodeGraph(r *reader, dim, n int, opt Options) (*hnsw, error) {
 	o := opt
 	o.M = int(r.u16())
 	o.EfConstruction = int(r.u32())
-	if r.err != nil || o.M < 2 || o.M > 100 {
+	if r.err != nil || o.M < 2 || o.M > maxM {
 		return nil, fmt.Errorf("%w: graph M %d", ErrCorruptIndex, o.M)
 	}
-	g := newHNSW(dim, n, o)
+	g := newHNSW(dim, o)
 	g.entry = int32(r.u32())
 	g.top = int(r.u8())
 	if n > 0 && (g.entry < 0 || int(g.entry) >= n) {
 		return nil, fmt.Errorf("%w: graph entry %d", ErrCorruptIndex, g.entry)
+	}
+	if n == 0 && (g.entry != -1 || g.top != 0) {
+		return nil, fmt.Errorf("%w: empty graph with an entry", ErrCorruptIndex)
+	}
+	// Every node takes at least two bytes (level, count0): check the
+	// count against what is left before allocating.
+	if r.err != nil || n > len(r.b)/2 {
+		return nil, fmt.Errorf("%w: graph of %d nodes exceeds the file", ErrCorruptIndex, n)
 	}
 	readList := func(maxN int) ([]int32, error) {
 		c := int(r.u8())
@@ -313,43 +321,41 @@ func decodeGraph(r *reader, dim, n int, opt Options) (*hnsw, error) {
 		}
 		return ns, r.err
 	}
-	g.links0 = make([]int32, n*g.cap0)
-	g.count0 = make([]uint8, n)
-	g.levels = make([]uint8, n)
+	// Nodes are stored with their lists, so the slabs grow node by node
+	// (appendNode) rather than being sized from untrusted counts.
+	g.levels = make([]uint8, 0, n)
+	g.links0 = make([]int32, 0, n*g.stride0)
+	g.upperAt = make([]int32, 0, n)
 	for id := 0; id < n; id++ {
 		level := r.u8()
+		if r.err != nil {
+			return nil, r.err
+		}
 		if int(level) > g.top {
 			return nil, fmt.Errorf("%w: node %d level %d above top %d", ErrCorruptIndex, id, level, g.top)
 		}
-		g.levels[id] = level
-		ns, err := readList(g.m0 + g.m0/2)
-		if err != nil {
-			return nil, err
-		}
-		g.setNeighbours(int32(id), 0, ns)
-		if level > 0 {
-			g.upper[int32(id)] = make([][]int32, level)
-			for l := 1; l <= int(level); l++ {
-				ns, err := readList(g.m + g.m/2)
-				if err != nil {
-					return nil, err
-				}
-				g.upper[int32(id)][l-1] = ns
+		g.appendNode(level)
+		for l := 0; l <= int(level); l++ {
+			maxN := g.stride0 - 1
+			if l > 0 {
+				maxN = g.strideUp - 1
 			}
+			ns, err := readList(maxN)
+			if err != nil {
+				return nil, err
+			}
+			g.setNeighbours(int32(id), l, ns)
 		}
 	}
 	if n > 0 && int(g.levels[g.entry]) != g.top {
 		return nil, fmt.Errorf("%w: graph entry is not on the top layer", ErrCorruptIndex)
 	}
-	if n == 0 && (g.entry != -1 || g.top != 0) {
-		return nil, fmt.Errorf("%w: empty graph with an entry", ErrCorruptIndex)
-	}
 	// Every neighbour on layer l must itself live on layer l.
-	for id, layers := range g.upper {
-		for l, ns := range layers {
-			for _, nb := range ns {
-				if int(g.levels[nb]) < l+1 {
-					return nil, fmt.Errorf("%w: node %d links to %d on layer %d above its level", ErrCorruptIndex, id, nb, l+1)
+	for id, level := range g.levels {
+		for l := 1; l <= int(level); l++ {
+			for _, nb := range g.neighbours(int32(id), l) {
+				if int(g.levels[nb]) < l {
+					return nil, fmt.Errorf("%w: node %d links to %d on layer %d above its level", ErrCorruptIndex, id, nb, l)
 				}
 			}
 		}
