@@ -64,7 +64,8 @@ type galleryState struct {
 }
 
 // OpenGallery loads the index of emb's space from store (starting empty
-// when there is none, or when it was made by another embedder).
+// when there is none, when it was made by another embedder or when it is
+// corrupt; Sync then embeds every product again).
 func OpenGallery(ctx context.Context, emb Embedder, store blob.Store, cat GalleryCatalog, log *slog.Logger) (*Gallery, error) {
 	if log == nil {
 		log = slog.Default()
@@ -78,6 +79,11 @@ func OpenGallery(ctx context.Context, emb Embedder, store blob.Store, cat Galler
 		g.loadState(ctx)
 	case errors.Is(err, blob.ErrNotFound), errors.Is(err, ErrSpaceMismatch):
 		log.Info("vsearch: starting an empty index", "space", SpaceOf(emb).String(), "reason", err)
+		g.svc = NewService(emb, Options{})
+	case errors.Is(err, ErrCorruptIndex):
+		// The index is derived data: every product is embedded again and
+		// the next Sync overwrites the file.
+		log.Warn("vsearch: the saved index is unreadable; rebuilding it", "key", key, "err", err)
 		g.svc = NewService(emb, Options{})
 	default:
 		return nil, fmt.Errorf("vsearch: open gallery: %w", err)

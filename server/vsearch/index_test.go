@@ -516,3 +516,22 @@ func TestCompactDoesNotBlockSearches(t *testing.T) {
 		}
 	}
 }
+
+// TestEfSearchForGraphSize: the default candidate list grows with the
+// graph (recall@10 at 1M needs 384), and a configured one always wins.
+func TestEfSearchForGraphSize(t *testing.T) {
+	for _, c := range []struct {
+		ef, n, want int
+	}{
+		{0, 10_000, DefaultEfSearch},
+		{0, LargeGraphVectors - 1, DefaultEfSearch},
+		{0, LargeGraphVectors, LargeEfSearch},
+		{0, 1_000_000, LargeEfSearch},
+		{200, 10, 200},
+		{200, 1_000_000, 200},
+	} {
+		if got := (Options{EfSearch: c.ef}).withDefaults().efSearchFor(c.n); got != c.want {
+			t.Errorf("EfSearch %d, %d vectors: ef %d, want %d", c.ef, c.n, got, c.want)
+		}
+	}
+}
