@@ -68,8 +68,10 @@ const DescriptorName = "vitrine-desc"
 
 // descriptorVersion changes whenever the computation changes. Version 2:
 // cut-out masks, outline pixels out of the colour blocks, query
-// hypotheses, re-tuned weights.
-const descriptorVersion = "2"
+// hypotheses, re-tuned weights. Version 3: graph-cut query hypotheses,
+// mostly flat hypotheses dropped (gallery vectors are unchanged, but a
+// version names one computation).
+const descriptorVersion = "3"
 
 // Descriptor is the built-in pure-Go embedder: no model files, a few
 // milliseconds per image. It isolates the product — a cut-out by its

@@ -14,8 +14,9 @@ const (
 	flatMinFrac = 0.01
 )
 
-// maxHypotheses bounds the masks hypotheses returns.
-const maxHypotheses = 6
+// maxHypotheses bounds the masks hypotheses returns; Service.SearchVectors
+// accepts at most 8 vectors per query.
+const maxHypotheses = 8
 
 // hypotheses returns candidate product masks for a photograph, distinct
 // and at most maxHypotheses, the first being isolate's. A single
@@ -23,10 +24,12 @@ const maxHypotheses = 6
 // the product are kept and parts of the product lost. So the query also
 // tries the best-scoring component alone, the foreground without large
 // flat regions, and everything that is not flat (which finds a product
-// whose colours are close to the border's); a gallery image matches the
-// query by the best of them. On the tuning set they added about 0.05 to
-// Recall@1 (clutter backgrounds 0.27 → 0.41); docs/vsearch.md has the
-// steps.
+// whose colours are close to the border's), and two of those masks
+// refined by a graph cut on colour models; a hypothesis mostly made of
+// flat regions is dropped. A gallery image matches the query by the best
+// of them. On the tuning set the first six added about 0.05 to Recall@1
+// (clutter backgrounds 0.27 → 0.41), the graph cuts about 0.02;
+// docs/vsearch.md has the steps.
 func hypotheses(li *labImage) []foreground {
 	w, h := li.w, li.h
 	raw := rawForeground(li)
@@ -44,16 +47,33 @@ func hypotheses(li *labImage) []foreground {
 	masks = append(masks, keepComponents(labels, comps, keepScoreRatio), keepComponents(labels, comps, 1))
 	// Without the border model: all that is not flat, with one pixel of
 	// each flat region's blurred outline.
+	flatCore := flat
 	flat = dilate(flat, w, h)
 	for i := range notFlat {
 		notFlat[i] = !flat[i]
 	}
 	labels, comps = components(notFlat, w, h)
 	masks = append(masks, keepComponents(labels, comps, keepScoreRatio), keepComponents(labels, comps, 1))
+	// Graph-cut refinements (foreground_graphcut.go): of the mask of step
+	// one, and of the foreground without flat regions with those regions
+	// as certain background, which puts the colours of painted shapes
+	// merged with the product into the background's model.
+	for _, r := range [2]struct {
+		mask, known []bool
+	}{{masks[0], nil}, {masks[2], flatCore}} {
+		if cut := refineCut(li, r.mask, r.known); cut != nil {
+			labels, comps = components(cut, w, h)
+			masks = append(masks, keepComponents(labels, comps, keepScoreRatio))
+		}
+	}
 
 	out := make([]foreground, 0, maxHypotheses)
-	for _, m := range masks {
+	for k, m := range masks {
 		fg := boxed(m, w, h)
+		if k > 0 && flatShare(fg, flatCore) >= flatRejectShare {
+			// Mostly flat: a painted shape, not the product.
+			continue
+		}
 		if !slices.ContainsFunc(out, func(o foreground) bool { return slices.Equal(o.mask, fg.mask) }) && len(out) < maxHypotheses {
 			out = append(out, fg)
 		}
@@ -142,4 +162,20 @@ func dilate(m []bool, w, h int) []bool {
 		}
 	}
 	return out
+}
+
+// flatRejectShare: a hypothesis (other than the first) with at least
+// this share of its pixels in flat regions is a painted shape, not the
+// product, and is dropped.
+const flatRejectShare = 0.5
+
+// flatShare is the fraction of fg's pixels that are flat.
+func flatShare(fg foreground, flat []bool) float64 {
+	n := 0
+	for i, in := range fg.mask {
+		if in && flat[i] {
+			n++
+		}
+	}
+	return float64(n) / float64(max(fg.count, 1))
 }

@@ -136,6 +136,13 @@ func TestHypothesesSeparateTheProductFromClutter(t *testing.T) {
 			}
 		}
 	}
+	// Only the first hypothesis may be mostly the flat rectangle.
+	flat := flatRegions(li)
+	for i, fg := range hyps[1:] {
+		if s := flatShare(fg, flat); s >= flatRejectShare {
+			t.Errorf("hypothesis %d is %.0f%% flat", i+1, 100*s)
+		}
+	}
 }
 
 func abs(x int) int { return max(x, -x) }
