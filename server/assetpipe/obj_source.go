@@ -278,26 +278,6 @@ func ignoredEntry(name string) bool {
 	return strings.HasPrefix(name, "__MACOSX/") || strings.HasPrefix(base, "._") || base == ".DS_Store"
 }
 
-// safeRelPath reports whether name is a relative slash path that stays
-// inside its root: not absolute, no drive letter, no "..", no backslash or
-// control character.
-func safeRelPath(name string) bool {
-	if name == "" || strings.HasPrefix(name, "/") || strings.Contains(name, `\`) || len(name) >= 2 && name[1] == ':' {
-		return false
-	}
-	for _, c := range name {
-		if c < 0x20 || c == 0x7f {
-			return false
-		}
-	}
-	for _, seg := range strings.Split(name, "/") {
-		if seg == ".." {
-			return false
-		}
-	}
-	return true
-}
-
 // resolveRef turns a path written in an OBJ or MTL file into a path inside
 // the upload, relative to dir (the folder of the file that names it).
 // Backslashes (written by Windows exporters) are read as separators. It
@@ -314,7 +294,7 @@ func resolveRef(dir, ref string) (string, bool) {
 		}
 	}
 	full := path.Clean(path.Join(dir, p))
-	if !safeRelPath(full) {
+	if !gltf.SafeRelPath(full) {
 		return "", false
 	}
 	return full, true

@@ -126,8 +126,8 @@ func openArchive(data []byte, lim Limits, r *report) *zipResolver {
 			r.errorf("ZIP_BOMB", "", "zip entry %q: %v", truncateURI(f.Name), err)
 			return nil
 		}
-		if !validZipName(f.Name) {
-			r.errorf("ZIP_ENTRY_NAME_INVALID", "", "zip entry name %q is absolute, contains '..', a backslash or a control character", truncateURI(f.Name))
+		if !SafeRelPath(f.Name) {
+			r.errorf("ZIP_ENTRY_NAME_INVALID", "", "zip entry name %q is absolute, has a drive letter, contains '..', a backslash or a control character", truncateURI(f.Name))
 			continue
 		}
 		if _, dup := res.files[f.Name]; dup {
@@ -179,8 +179,12 @@ func ignoredZipEntry(name string) bool {
 	return strings.HasPrefix(name, "__MACOSX/") || strings.HasPrefix(base, "._") || base == ".DS_Store"
 }
 
-func validZipName(name string) bool {
-	if name == "" || strings.HasPrefix(name, "/") || strings.Contains(name, `\`) {
+// SafeRelPath reports whether name is a relative slash path that stays
+// inside its root: not empty or absolute, no drive letter, no ".." segment,
+// no backslash or control character. Zip entry names must be such paths,
+// and so must the files an OBJ upload names.
+func SafeRelPath(name string) bool {
+	if name == "" || strings.HasPrefix(name, "/") || strings.Contains(name, `\`) || len(name) >= 2 && name[1] == ':' {
 		return false
 	}
 	for _, c := range name {
