@@ -70,8 +70,10 @@ const DescriptorName = "vitrine-desc"
 // cut-out masks, outline pixels out of the colour blocks, query
 // hypotheses, re-tuned weights. Version 3: graph-cut query hypotheses,
 // mostly flat hypotheses dropped (gallery vectors are unchanged, but a
-// version names one computation).
-const descriptorVersion = "3"
+// version names one computation). Version 4: each query hypothesis
+// penalised by its implausibility (plausibility.go; vectors unchanged,
+// scores not).
+const descriptorVersion = "4"
 
 // Descriptor is the built-in pure-Go embedder: no model files, a few
 // milliseconds per image. It isolates the product — a cut-out by its
@@ -83,9 +85,10 @@ const descriptorVersion = "3"
 // QueryEmbedder it describes a query photograph once per hypothesis about
 // where the product is (see hypotheses).
 type Descriptor struct {
-	weights   [numBlocks]float32
-	baselines [numBlocks]float32
-	version   string
+	weights        [numBlocks]float32
+	penaltyWeights [NumCues]float32
+	baselines      [numBlocks]float32
+	version        string
 }
 
 // NewDescriptor returns the built-in descriptor with DefaultWeights.
@@ -109,7 +112,7 @@ func NewDescriptorWeights(w [numBlocks]float32) (*Descriptor, error) {
 	if sum == 0 {
 		return nil, fmt.Errorf("vsearch: descriptor weights are all zero")
 	}
-	d := &Descriptor{weights: w, baselines: defaultBaselines, version: descriptorVersion}
+	d := &Descriptor{weights: w, penaltyWeights: DefaultPenaltyWeights, baselines: defaultBaselines, version: descriptorVersion}
 	if w != DefaultWeights {
 		parts := make([]string, len(w))
 		for i, x := range w {
@@ -158,13 +161,28 @@ func (d *Descriptor) Embed(ctx context.Context, img image.Image) ([]float32, err
 // each hypothesis about where the product is (see hypotheses), the first
 // being Embed's; a cut-out has one.
 func (d *Descriptor) EmbedQuery(ctx context.Context, img image.Image) ([][]float32, error) {
-	hyps, err := d.EmbedQueryBlocks(ctx, img)
+	hyps, err := d.EmbedHypotheses(ctx, img)
 	if err != nil {
 		return nil, err
 	}
 	out := make([][]float32, len(hyps))
+	for i, h := range hyps {
+		out[i] = h.Vector
+	}
+	return out, nil
+}
+
+// EmbedHypotheses implements HypothesisEmbedder: EmbedQuery's vectors,
+// each with its penalty from the mask's plausibility cues weighted by
+// DefaultPenaltyWeights.
+func (d *Descriptor) EmbedHypotheses(ctx context.Context, img image.Image) ([]Hypothesis, error) {
+	hyps, cues, err := d.EmbedQueryBlocks(ctx, img)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Hypothesis, len(hyps))
 	for i, blocks := range hyps {
-		out[i] = d.combine(blocks)
+		out[i] = Hypothesis{Vector: d.combine(blocks), Penalty: HypothesisPenalty(cues[i], d.penaltyWeights)}
 	}
 	return out, nil
 }
@@ -193,21 +211,23 @@ func (d *Descriptor) EmbedBlocks(ctx context.Context, img image.Image) ([numBloc
 	return describe(li, isolate(li, cutout)), nil
 }
 
-// EmbedQueryBlocks is EmbedBlocks for each of EmbedQuery's hypotheses.
-func (d *Descriptor) EmbedQueryBlocks(ctx context.Context, img image.Image) ([][numBlocks][]float32, error) {
+// EmbedQueryBlocks is EmbedBlocks for each of EmbedQuery's hypotheses,
+// with each hypothesis' plausibility cues (all zero for a cut-out's one
+// mask). Tuning tools use it to score weightings and penalties.
+func (d *Descriptor) EmbedQueryBlocks(ctx context.Context, img image.Image) ([][numBlocks][]float32, []PlausibilityCues, error) {
 	li, cutout, err := d.prepare(ctx, img)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if cutout != nil {
-		return [][numBlocks][]float32{describe(li, isolate(li, cutout))}, nil
+		return [][numBlocks][]float32{describe(li, isolate(li, cutout))}, []PlausibilityCues{{}}, nil
 	}
-	fgs := hypotheses(li)
+	fgs, cues := hypotheses(li)
 	out := make([][numBlocks][]float32, len(fgs))
 	for i, fg := range fgs {
 		out[i] = describe(li, fg)
 	}
-	return out, nil
+	return out, cues, nil
 }
 
 // prepare shrinks img to the working size and converts it to CIELAB,

@@ -29,8 +29,9 @@ const maxHypotheses = 8
 // flat regions is dropped. A gallery image matches the query by the best
 // of them. On the tuning set the first six added about 0.05 to Recall@1
 // (clutter backgrounds 0.27 → 0.41), the graph cuts about 0.02;
-// docs/vsearch.md has the steps.
-func hypotheses(li *labImage) []foreground {
+// docs/vsearch.md has the steps. Each mask comes with its plausibility
+// cues (plausibility.go).
+func hypotheses(li *labImage) ([]foreground, []PlausibilityCues) {
 	w, h := li.w, li.h
 	raw := rawForeground(li)
 	labels, comps := components(raw, w, h)
@@ -78,7 +79,11 @@ func hypotheses(li *labImage) []foreground {
 			out = append(out, fg)
 		}
 	}
-	return out
+	cues := make([]PlausibilityCues, len(out))
+	for i, fg := range out {
+		cues[i] = hypothesisCues(fg, out[0], flatCore, w, h)
+	}
+	return out, cues
 }
 
 // flatRegions marks the pixels of large regions of nearly one colour.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"math"
 	"slices"
 	"strings"
 
@@ -83,13 +84,14 @@ func (s *Service) Remove(sku string) bool { return s.index.Remove(sku) }
 
 // Search embeds img and returns the k most similar products that pass
 // filter, best first. A QueryEmbedder's hypotheses are each searched and a
-// product scores its best match over all of them.
+// product scores its best match over all of them, each less its
+// hypothesis' penalty (see SearchHypotheses).
 func (s *Service) Search(ctx context.Context, img image.Image, k int, filter Filter) ([]Result, error) {
-	qs, err := EmbedQuery(ctx, s.emb, img)
+	hs, err := EmbedHypotheses(ctx, s.emb, img)
 	if err != nil {
 		return nil, fmt.Errorf("vsearch: embed query: %w", err)
 	}
-	return s.SearchVectors(ctx, qs, k, filter)
+	return s.SearchHypotheses(ctx, hs, k, filter)
 }
 
 // SearchVector is Search for an already embedded query.
@@ -101,35 +103,57 @@ func (s *Service) SearchVector(ctx context.Context, q []float32, k int, filter F
 const maxQueryVectors = 8
 
 // SearchVectors is Search for a query already embedded as one or more
-// alternative vectors: each product scores its best match over all of
-// them.
+// alternative vectors, all taken at face value (no penalty): each product
+// scores its best match over all of them.
 func (s *Service) SearchVectors(ctx context.Context, qs [][]float32, k int, filter Filter) ([]Result, error) {
+	hs := make([]Hypothesis, min(len(qs), maxQueryVectors+1))
+	for i := range hs {
+		hs[i] = Hypothesis{Vector: qs[i]}
+	}
+	return s.SearchHypotheses(ctx, hs, k, filter)
+}
+
+// SearchHypotheses is Search for a query already embedded as hypotheses:
+// each product scores the best over them of HypothesisScore(its best
+// similarity to the hypothesis' vector, the hypothesis' penalty). Each
+// hypothesis' own k best are exact candidates: a product in the pooled
+// top k is in the top k of the hypothesis it scores by.
+func (s *Service) SearchHypotheses(ctx context.Context, hs []Hypothesis, k int, filter Filter) ([]Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if len(qs) == 0 || len(qs) > maxQueryVectors {
-		return nil, fmt.Errorf("vsearch: search: %d query vectors, want 1…%d", len(qs), maxQueryVectors)
+	if len(hs) == 0 || len(hs) > maxQueryVectors {
+		return nil, fmt.Errorf("vsearch: search: %d query vectors, want 1…%d", len(hs), maxQueryVectors)
+	}
+	for i, h := range hs {
+		if p := float64(h.Penalty); math.IsNaN(p) || math.IsInf(p, 0) || p < 0 {
+			return nil, fmt.Errorf("vsearch: search: hypothesis %d has penalty %v, want finite and non-negative", i, h.Penalty)
+		}
 	}
 	be, _ := s.emb.(BlockEmbedder)
 	var blocks []Block
 	if be != nil {
 		blocks = be.Blocks()
 	}
-	hits, err := s.index.Search(qs[0], k, filter, blocks)
+	hits, err := s.index.Search(hs[0].Vector, k, filter, blocks)
 	if err != nil {
 		return nil, fmt.Errorf("vsearch: search: %w", err)
 	}
-	if len(qs) > 1 {
-		best := make(map[string]Hit, len(hits)*len(qs))
+	for i := range hits {
+		hits[i].Score = HypothesisScore(hits[i].Score, hs[0].Penalty)
+	}
+	if len(hs) > 1 {
+		best := make(map[string]Hit, len(hits)*len(hs))
 		for _, h := range hits {
 			best[h.SKU] = h
 		}
-		for i, q := range qs[1:] {
-			more, err := s.index.Search(q, k, filter, blocks)
+		for i, q := range hs[1:] {
+			more, err := s.index.Search(q.Vector, k, filter, blocks)
 			if err != nil {
 				return nil, fmt.Errorf("vsearch: search hypothesis %d: %w", i+1, err)
 			}
 			for _, h := range more {
+				h.Score = HypothesisScore(h.Score, q.Penalty)
 				if b, ok := best[h.SKU]; !ok || h.Score > b.Score {
 					best[h.SKU] = h
 				}

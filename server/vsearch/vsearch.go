@@ -51,6 +51,33 @@ func EmbedQuery(ctx context.Context, e Embedder, img image.Image) ([][]float32, 
 	return [][]float32{v}, nil
 }
 
+// HypothesisEmbedder is a QueryEmbedder that also judges how plausible
+// each of its hypotheses is from the picture alone: EmbedHypotheses
+// returns EmbedQuery's vectors, in order, each with a penalty that
+// HypothesisScore subtracts from its similarities.
+type HypothesisEmbedder interface {
+	QueryEmbedder
+	EmbedHypotheses(ctx context.Context, img image.Image) ([]Hypothesis, error)
+}
+
+// EmbedHypotheses returns e's query hypotheses for img: EmbedHypotheses'
+// when e is a HypothesisEmbedder, otherwise EmbedQuery's vectors with no
+// penalty.
+func EmbedHypotheses(ctx context.Context, e Embedder, img image.Image) ([]Hypothesis, error) {
+	if he, ok := e.(HypothesisEmbedder); ok {
+		return he.EmbedHypotheses(ctx, img)
+	}
+	vs, err := EmbedQuery(ctx, e, img)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Hypothesis, len(vs))
+	for i, v := range vs {
+		out[i] = Hypothesis{Vector: v}
+	}
+	return out, nil
+}
+
 // Block is a named, contiguous range [Start, End) of a descriptor's
 // dimensions. Reason is the user-facing explanation of a match that this
 // block drives ("colour", "shape", "texture").

@@ -3,8 +3,9 @@
 // product label with that product's images. For every embedder it embeds
 // both (queries as the service does, with every hypothesis of a
 // vsearch.QueryEmbedder), ranks the gallery's products for each query by
-// their best-matching image and hypothesis (the same max pooling the
-// index and service use), and reports Recall@1/5/10 over products and
+// their best-matching image and hypothesis, each hypothesis' similarities
+// less its penalty (the same pooling, vsearch.HypothesisScore, the index
+// and service use), and reports Recall@1/5/10 over products and
 // mean average precision over gallery images.
 package eval
 
@@ -135,9 +136,10 @@ func EmbedAll(ctx context.Context, e vsearch.Embedder, items []Item) ([][]float3
 }
 
 // EmbedQueries embeds query items as the search service does
-// (vsearch.EmbedQuery: one or more vectors each) on all CPUs, in order.
-func EmbedQueries(ctx context.Context, e vsearch.Embedder, items []Item) ([][][]float32, time.Duration, error) {
-	out := make([][][]float32, len(items))
+// (vsearch.EmbedHypotheses: one or more vectors each, with their
+// penalties) on all CPUs, in order.
+func EmbedQueries(ctx context.Context, e vsearch.Embedder, items []Item) ([][]vsearch.Hypothesis, time.Duration, error) {
+	out := make([][]vsearch.Hypothesis, len(items))
 	errs := make([]error, len(items))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -147,7 +149,7 @@ func EmbedQueries(ctx context.Context, e vsearch.Embedder, items []Item) ([][][]
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i], errs[i] = vsearch.EmbedQuery(ctx, e, items[i].Image)
+				out[i], errs[i] = vsearch.EmbedHypotheses(ctx, e, items[i].Image)
 			}
 		}()
 	}
@@ -260,7 +262,7 @@ func Evaluate(ctx context.Context, e vsearch.Embedder, gallery, queries []Item) 
 	m := Score(gallery, queries, func(q, g int) float32 {
 		best := float32(-2)
 		for _, h := range qv[q] {
-			best = max(best, vsearch.Dot(h, gv[g]))
+			best = max(best, vsearch.HypothesisScore(vsearch.Dot(h.Vector, gv[g]), h.Penalty))
 		}
 		return best
 	})

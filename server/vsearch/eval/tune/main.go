@@ -36,18 +36,30 @@ var blockNames = [numBlocks]string{"colour", "layout", "texture", "shape"}
 func main() {
 	galleryDir := flag.String("gallery", "server/vsearch/testdata/eval/gallery", "gallery folder")
 	queriesDir := flag.String("queries", "", "tuning queries folder (not the committed test queries)")
+	diag = flag.Bool("diag", false, "print, for every clutter query the defaults get wrong, each hypothesis' cues and best right and wrong scores")
+	searchPenalty = flag.Bool("penalty-grid", true, "grid-search the hypothesis penalty weights (minutes)")
+	penaltyFlag := flag.String("penalty", "", "hypothesis penalty weights to report besides the defaults, comma-separated in the order "+strings.Join(vsearch.CueNames[:], ","))
 	flag.Parse()
+	var extra *[vsearch.NumCues]float32
+	if *penaltyFlag != "" {
+		pw, err := parsePenalty(*penaltyFlag)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "tune:", err)
+			os.Exit(2)
+		}
+		extra = &pw
+	}
 	if *queriesDir == "" || strings.Contains(filepath.ToSlash(*queriesDir), "testdata/eval/queries") {
 		fmt.Fprintln(os.Stderr, "tune: -queries must name a tuning set, never the committed test queries")
 		os.Exit(2)
 	}
-	if err := run(context.Background(), *galleryDir, *queriesDir); err != nil {
+	if err := run(context.Background(), *galleryDir, *queriesDir, extra); err != nil {
 		fmt.Fprintln(os.Stderr, "tune:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, galleryDir, queriesDir string) error {
+func run(ctx context.Context, galleryDir, queriesDir string, extraPenalty *[vsearch.NumCues]float32) error {
 	gallery, err := eval.LoadSet(galleryDir)
 	if err != nil {
 		return err
@@ -57,14 +69,14 @@ func run(ctx context.Context, galleryDir, queriesDir string) error {
 		return err
 	}
 	d := vsearch.NewDescriptor()
-	gb, err := embedBlocks(ctx, gallery, func(img image.Image) ([][numBlocks][]float32, error) {
+	gb, _, err := embedBlocks(ctx, gallery, func(img image.Image) ([][numBlocks][]float32, []vsearch.PlausibilityCues, error) {
 		b, err := d.EmbedBlocks(ctx, img)
-		return [][numBlocks][]float32{b}, err
+		return [][numBlocks][]float32{b}, nil, err
 	})
 	if err != nil {
 		return err
 	}
-	qb, err := embedBlocks(ctx, queries, func(img image.Image) ([][numBlocks][]float32, error) {
+	qb, qc, err := embedBlocks(ctx, queries, func(img image.Image) ([][numBlocks][]float32, []vsearch.PlausibilityCues, error) {
 		return d.EmbedQueryBlocks(ctx, img)
 	})
 	if err != nil {
@@ -94,7 +106,10 @@ func run(ctx context.Context, galleryDir, queriesDir string) error {
 			}
 		}
 	}
-	score := func(w [numBlocks]float32, subset []int) eval.Metrics {
+	// scoreWith scores the queries of subset with block weights w and
+	// hypothesis penalty weights pw, pooling hypotheses as the service
+	// does (vsearch.HypothesisScore).
+	scoreWith := func(w [numBlocks]float32, pw [vsearch.NumCues]float32, subset []int) eval.Metrics {
 		var total float32
 		for _, x := range w {
 			total += x * x
@@ -105,15 +120,18 @@ func run(ctx context.Context, galleryDir, queriesDir string) error {
 		}
 		return eval.Score(gallery, sub, func(q, g int) float32 {
 			best := float32(-2)
-			for _, hyp := range sims[subset[q]] {
+			for h, hyp := range sims[subset[q]] {
 				var s float32
 				for b := range w {
 					s += w[b] * w[b] * hyp[g][b]
 				}
-				best = max(best, s/total)
+				best = max(best, vsearch.HypothesisScore(s/total, vsearch.HypothesisPenalty(qc[subset[q]][h], pw)))
 			}
 			return best
 		})
+	}
+	score := func(w [numBlocks]float32, subset []int) eval.Metrics {
+		return scoreWith(w, vsearch.DefaultPenaltyWeights, subset)
 	}
 	fmt.Printf("tuning queries: %d (train %d, validation %d); gallery %d images\n\n", len(queries), len(train), len(val), len(gallery))
 	for b := range numBlocks {
@@ -170,6 +188,13 @@ func run(ctx context.Context, galleryDir, queriesDir string) error {
 	}
 	fmt.Println()
 
+	if *diag {
+		diagnose(queries, gallery, sims, qc, all, vsearch.DefaultWeights)
+	}
+	if err := tunePenalty(queries, sims, qc, train, val, all, scoreWith, extraPenalty); err != nil {
+		return err
+	}
+
 	// Baselines: mean block cosine between a query and gallery images of
 	// other products.
 	fmt.Printf("\nblock baselines (mean cosine, unrelated pairs, first hypothesis):")
@@ -193,8 +218,9 @@ func run(ctx context.Context, galleryDir, queriesDir string) error {
 // sameProduct treats distractor variants as unrelated to their source.
 func sameProduct(a, b string) bool { return a == b }
 
-func embedBlocks(ctx context.Context, items []eval.Item, embed func(image.Image) ([][numBlocks][]float32, error)) ([][][numBlocks][]float32, error) {
+func embedBlocks(ctx context.Context, items []eval.Item, embed func(image.Image) ([][numBlocks][]float32, []vsearch.PlausibilityCues, error)) ([][][numBlocks][]float32, [][]vsearch.PlausibilityCues, error) {
 	out := make([][][numBlocks][]float32, len(items))
+	cues := make([][]vsearch.PlausibilityCues, len(items))
 	errs := make([]error, len(items))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -203,7 +229,7 @@ func embedBlocks(ctx context.Context, items []eval.Item, embed func(image.Image)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i], errs[i] = embed(items[i].Image)
+				out[i], cues[i], errs[i] = embed(items[i].Image)
 			}
 		}()
 	}
@@ -214,8 +240,8 @@ func embedBlocks(ctx context.Context, items []eval.Item, embed func(image.Image)
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("embed %s: %w", items[i].Path, err)
+			return nil, nil, fmt.Errorf("embed %s: %w", items[i].Path, err)
 		}
 	}
-	return out, nil
+	return out, cues, nil
 }
