@@ -77,7 +77,7 @@ type SearchResult struct {
 }
 
 // SearchResults answers search.image, best first. Embedder names the
-// descriptor that ranked them, name@version ("vitrine-desc@3").
+// descriptor that ranked them, name@version ("vitrine-desc@4").
 type SearchResults struct {
 	Stream   uint32         `json:"stream,omitempty"`
 	Results  []SearchResult `json:"results"`
