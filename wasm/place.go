@@ -211,11 +211,7 @@ func (p *placeFlows) openPanel(html string) {
 }
 
 // announce speaks text through the page's polite live region.
-func (p *placeFlows) announce(text string) {
-	status := byID("status")
-	setText(status, "")
-	setText(status, text)
-}
+func (p *placeFlows) announce(text string) { announceIn(byID("status"), text) }
 
 // errorText turns a place.* failure into words for the shopper.
 func errorText(err error) string {

@@ -725,9 +725,27 @@ func (u *ui) showConn(s client.State) {
 	}
 }
 
-// announce speaks text through the polite live region. Clearing first
-// makes a repeated message heard again.
-func (u *ui) announce(text string) {
-	setText(u.status, "")
-	setText(u.status, text)
+// maxAnnouncementsKept bounds window.vitrineAnnouncements.
+const maxAnnouncementsKept = 50
+
+// announce speaks text through the polite live region.
+func (u *ui) announce(text string) { announceIn(u.status, text) }
+
+// announceIn speaks text through the live region status. Clearing first
+// makes a repeated message heard again. A later message replaces an
+// earlier one in the region (a screen reader has spoken both), so the
+// recent ones are also kept, newest last, in window.vitrineAnnouncements
+// for tests.
+func announceIn(status js.Value, text string) {
+	setText(status, "")
+	setText(status, text)
+	kept := global.Get("vitrineAnnouncements")
+	if kept.Type() != js.TypeObject {
+		kept = global.Get("Array").New()
+		global.Set("vitrineAnnouncements", kept)
+	}
+	kept.Call("push", text)
+	if kept.Length() > maxAnnouncementsKept {
+		kept.Call("shift")
+	}
 }
