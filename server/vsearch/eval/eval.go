@@ -107,49 +107,35 @@ type Metrics struct {
 
 // EmbedAll embeds items with e on all CPUs, in order.
 func EmbedAll(ctx context.Context, e vsearch.Embedder, items []Item) ([][]float32, time.Duration, error) {
-	out := make([][]float32, len(items))
-	errs := make([]error, len(items))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i], errs[i] = e.Embed(ctx, items[i].Image)
-			}
-		}()
-	}
-	for i := range items {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	busy := time.Since(start) * time.Duration(runtime.GOMAXPROCS(0))
-	for i, err := range errs {
-		if err != nil {
-			return nil, 0, fmt.Errorf("eval: embed %s with %s: %w", items[i].Path, e.Name(), err)
-		}
-	}
-	return out, busy / time.Duration(max(len(items), 1)), nil
+	return embedEach(items, "embed "+e.Name(), func(img image.Image) ([]float32, error) { return e.Embed(ctx, img) })
 }
 
 // EmbedQueries embeds query items as the search service does
 // (vsearch.EmbedHypotheses: one or more vectors each, with their
 // penalties) on all CPUs, in order.
 func EmbedQueries(ctx context.Context, e vsearch.Embedder, items []Item) ([][]vsearch.Hypothesis, time.Duration, error) {
-	out := make([][]vsearch.Hypothesis, len(items))
+	return embedEach(items, "embed query with "+e.Name(), func(img image.Image) ([]vsearch.Hypothesis, error) {
+		return vsearch.EmbedHypotheses(ctx, e, img)
+	})
+}
+
+// embedEach runs embed on every item's image on all CPUs and returns the
+// results in order with the mean CPU time per image (wall time × workers
+// ÷ images). The first failure, in item order, is the error; what names
+// the work in it.
+func embedEach[T any](items []Item, what string, embed func(image.Image) (T, error)) ([]T, time.Duration, error) {
+	out := make([]T, len(items))
 	errs := make([]error, len(items))
 	next := make(chan int)
 	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
 	start := time.Now()
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i], errs[i] = vsearch.EmbedHypotheses(ctx, e, items[i].Image)
+				out[i], errs[i] = embed(items[i].Image)
 			}
 		}()
 	}
@@ -158,10 +144,10 @@ func EmbedQueries(ctx context.Context, e vsearch.Embedder, items []Item) ([][]vs
 	}
 	close(next)
 	wg.Wait()
-	busy := time.Since(start) * time.Duration(runtime.GOMAXPROCS(0))
+	busy := time.Since(start) * time.Duration(workers)
 	for i, err := range errs {
 		if err != nil {
-			return nil, 0, fmt.Errorf("eval: embed query %s with %s: %w", items[i].Path, e.Name(), err)
+			return nil, 0, fmt.Errorf("eval: %s: %s: %w", what, items[i].Path, err)
 		}
 	}
 	return out, busy / time.Duration(max(len(items), 1)), nil
