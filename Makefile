@@ -12,7 +12,7 @@ FUZZTIME ?= 10s
 VALIDATOR_VERSION := 2.0.0-dev.3.10
 VALIDATOR := $(CURDIR)/.cache/gltf-validator/node_modules/gltf-validator/package.json
 
-.PHONY: all run build wasm test check unit wasm-test fuzz e2e bench bench-assets bench-search bench-signals bench-viewer bench-placement minio validator onnx generate clean
+.PHONY: all run build wasm test check unit wasm-test fuzz e2e bench bench-assets bench-search bench-signals bench-viewer bench-placement minio validator onnx generate train-segnet clean
 
 all: build wasm
 
@@ -66,6 +66,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./wire
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./server/gltf
 	$(GO) test -run '^$$' -fuzz '^FuzzParseOBJ$$' -fuzztime $(FUZZTIME) ./server/assetpipe
+	$(GO) test -run '^$$' -fuzz '^FuzzUnmarshal$$' -fuzztime $(FUZZTIME) ./server/vsearch/segnet
 
 ## e2e: only the end-to-end tests (real server binary, headless Chromium)
 e2e: minio
@@ -83,6 +84,7 @@ bench-assets:
 ## memory, build rate (about 30 minutes here, most of it building the 1M graph)
 bench-search:
 	VITRINE_BENCH_1M=1 $(GO) test -run '^$$' -bench . -benchtime 1000x -timeout 90m ./server/vsearch/
+	$(GO) test -run '^$$' -bench . ./server/vsearch/segnet/
 
 ## bench-viewer: first frame and bytes before it, Vitrine vs <model-viewer>, in headless Chromium
 ## (unthrottled and 10 Mbit/s + 40 ms, cold and warm), WASM size, frame time while orbiting
@@ -99,6 +101,11 @@ bench-signals:
 bench-placement:
 	$(GO) test -run '^$$' -bench . ./server/placement
 	$(GO) test -run TestAccuracyReport -v -timeout 30m ./server/placement -args -sim=2000
+
+## train-segnet: retrain photo search's learned segmentation on generated photographs of random
+## objects and rewrite server/vsearch/segnet.bin (deterministic; about 25 minutes here)
+train-segnet:
+	$(GO) run ./server/vsearch/eval/segtrain
 
 ## generate: rebuild the sample catalog in assets/ and the viewer's baked lighting (deterministic)
 generate:

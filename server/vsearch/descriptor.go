@@ -72,8 +72,9 @@ const DescriptorName = "vitrine-desc"
 // mostly flat hypotheses dropped (gallery vectors are unchanged, but a
 // version names one computation). Version 4: each query hypothesis
 // penalised by its implausibility (plausibility.go; vectors unchanged,
-// scores not).
-const descriptorVersion = "4"
+// scores not). Version 5: the learned segmentation's masks first among
+// the query hypotheses (segment.go; gallery vectors unchanged).
+const descriptorVersion = "5"
 
 // Descriptor is the built-in pure-Go embedder: no model files, a few
 // milliseconds per image. It isolates the product — a cut-out by its
@@ -159,7 +160,10 @@ func (d *Descriptor) Embed(ctx context.Context, img image.Image) ([]float32, err
 
 // EmbedQuery implements QueryEmbedder: a photograph is described once for
 // each hypothesis about where the product is (see hypotheses), the first
-// being Embed's; a cut-out has one.
+// being the learned segmentation's; a cut-out has one, Embed's. (Embed
+// keeps isolate's mask for photographs: on the tuning sets, describing
+// the gallery's studio photos by the learned mask instead scored 0.805
+// against 0.818.)
 func (d *Descriptor) EmbedQuery(ctx context.Context, img image.Image) ([][]float32, error) {
 	hyps, err := d.EmbedHypotheses(ctx, img)
 	if err != nil {
@@ -222,7 +226,10 @@ func (d *Descriptor) EmbedQueryBlocks(ctx context.Context, img image.Image) ([][
 	if cutout != nil {
 		return [][numBlocks][]float32{describe(li, isolate(li, cutout))}, []PlausibilityCues{{}}, nil
 	}
-	fgs, cues := hypotheses(li)
+	fgs, cues, err := hypotheses(li)
+	if err != nil {
+		return nil, nil, err
+	}
 	out := make([][numBlocks][]float32, len(fgs))
 	for i, fg := range fgs {
 		out[i] = describe(li, fg)

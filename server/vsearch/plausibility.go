@@ -36,7 +36,7 @@ const (
 	// walls, posters).
 	CueFlat
 	// CueDisagree is 1 − the intersection over union with the first
-	// hypothesis (isolate's mask).
+	// hypothesis (the learned segmentation's mask).
 	CueDisagree
 	// CueFrame is the share of the picture's four sides the mask touches.
 	CueFrame

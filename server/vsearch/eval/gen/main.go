@@ -20,8 +20,9 @@ func main() {
 	perProduct := flag.Int("queries", 12, "queries per product")
 	yawOffset := flag.Float64("yaw-offset", 30, "offset of the queries' viewpoints from the gallery's, degrees")
 	gallery := flag.Bool("gallery", true, "write the gallery")
+	masks := flag.Bool("masks", false, "also write each query's true product mask under masks/")
 	flag.Parse()
-	opt := synth.Options{Seed: *seed, QueriesPerProduct: *perProduct, QueryYawOffsetDeg: *yawOffset, Gallery: *gallery, Queries: true}
+	opt := synth.Options{Seed: *seed, QueriesPerProduct: *perProduct, QueryYawOffsetDeg: *yawOffset, Gallery: *gallery, Queries: true, Masks: *masks}
 	if err := synth.Generate(context.Background(), *out, opt); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -47,6 +47,11 @@ type Options struct {
 	Gallery bool
 	// Queries writes queries/.
 	Queries bool
+	// Masks also writes, for every query, the true product mask as
+	// masks/<label>/qNN.png (8-bit grey, the product's coverage of each
+	// pixel): training and diagnosis data for segmentation, never an input
+	// of the search.
+	Masks bool
 }
 
 // Sizes of the generated images.
@@ -109,13 +114,18 @@ func Generate(ctx context.Context, dir string, opt Options) error {
 		for i, p := range products {
 			for q := 0; q < opt.QueriesPerProduct; q++ {
 				rng := rand.New(rand.NewPCG(opt.Seed, uint64(i)*1000+uint64(q)))
-				img, quality, err := query(ctx, p, q, opt, rng)
+				img, mask, quality, err := query(ctx, p, q, opt, rng)
 				if err != nil {
 					return fmt.Errorf("synth: query %s/%d: %w", p.SKU, q, err)
 				}
 				name := filepath.Join(dir, "queries", p.SKU, fmt.Sprintf("q%02d.jpg", q))
 				if err := writeJPEG(name, img, quality); err != nil {
 					return err
+				}
+				if opt.Masks {
+					if err := writePNG(filepath.Join(dir, "masks", p.SKU, fmt.Sprintf("q%02d.png", q)), mask); err != nil {
+						return err
+					}
 				}
 			}
 		}
@@ -231,7 +241,7 @@ func writeJPEG(name string, img image.Image, quality int) error {
 // random scale and position (sometimes cropped by the frame) onto one of
 // six kinds of background, with a soft shadow, exposure and colour cast,
 // and a random JPEG quality.
-func query(ctx context.Context, p product, q int, opt Options, rng *rand.Rand) (image.Image, int, error) {
+func query(ctx context.Context, p product, q int, opt Options, rng *rand.Rand) (image.Image, *image.Gray, int, error) {
 	w := 256 + rng.IntN(65)
 	h := w
 	switch rng.IntN(3) {
@@ -253,7 +263,7 @@ func query(ctx context.Context, p product, q int, opt Options, rng *rand.Rand) (
 	side := int(fill * float64(min(w, h)))
 	obj, err := renderView(ctx, p.scene, p.lo, p.hi, yaw, pitch, side, light)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	cx := float64(w)/2 + (rng.Float64()*2-1)*float64(w-side)/2*0.8
 	cy := float64(h)/2 + (rng.Float64()*2-1)*float64(h-side)/2*0.8
@@ -277,8 +287,10 @@ func query(ctx context.Context, p product, q int, opt Options, rng *rand.Rand) (
 		dropShadow(canvas, obj, at.Add(image.Pt(side/30, side/25)), side/18+1)
 	}
 	draw.Draw(canvas, obj.Rect.Add(at), obj, image.Point{}, draw.Over)
+	mask := image.NewGray(canvas.Rect)
+	draw.DrawMask(mask, obj.Rect.Add(at), image.NewUniform(color.White), image.Point{}, obj, image.Point{}, draw.Src)
 	expose(canvas, 0.7+rng.Float64()*0.6, [3]float64{0.9 + rng.Float64()*0.2, 0.9 + rng.Float64()*0.2, 0.9 + rng.Float64()*0.2})
-	return canvas, 30 + rng.IntN(61), nil
+	return canvas, mask, 30 + rng.IntN(61), nil
 }
 
 func randColour(rng *rand.Rand, minV, maxV float64) color.RGBA {

@@ -64,7 +64,7 @@ func TestQueryIsDeterministicAndBounded(t *testing.T) {
 	}
 	opt := Options{Seed: 5, QueriesPerProduct: 12, QueryYawOffsetDeg: 30}
 	render := func() []byte {
-		img, quality, err := query(context.Background(), products[0], 4, opt, rand.New(rand.NewPCG(5, 4)))
+		img, _, quality, err := query(context.Background(), products[0], 4, opt, rand.New(rand.NewPCG(5, 4)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,5 +83,59 @@ func TestQueryIsDeterministicAndBounded(t *testing.T) {
 	}
 	if !bytes.Equal(render(), render()) {
 		t.Error("the same seed gave two different queries")
+	}
+}
+
+func TestTrainingSampleMaskIsTheObject(t *testing.T) {
+	ctx := context.Background()
+	for i := range 6 {
+		img, mask, quality, err := TrainingSample(ctx, rand.New(rand.NewPCG(3, uint64(i))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if img.Bounds() != mask.Bounds() {
+			t.Fatalf("photo %v, mask %v", img.Bounds(), mask.Bounds())
+		}
+		if quality < 25 || quality > 95 {
+			t.Errorf("quality %d", quality)
+		}
+		covered := 0
+		for _, v := range mask.Pix {
+			if v >= 128 {
+				covered++
+			}
+		}
+		// The object fills 40–95% of the shorter side, so it covers a
+		// real share of the picture, never all of it.
+		if share := float64(covered) / float64(len(mask.Pix)); share < 0.005 || share > 0.9 {
+			t.Errorf("sample %d: mask covers %.3f of the picture", i, share)
+		}
+		again, mask2, _, err := TrainingSample(ctx, rand.New(rand.NewPCG(3, uint64(i))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(again.Pix, img.Pix) || !bytes.Equal(mask.Pix, mask2.Pix) {
+			t.Errorf("sample %d is not deterministic", i)
+		}
+	}
+}
+
+func TestRandomObjectsAreVaried(t *testing.T) {
+	sizes := map[int]bool{}
+	for i := range 40 {
+		sc := RandomObject(rand.New(rand.NewPCG(9, uint64(i))))
+		lo, hi, ok := sc.Bounds()
+		if !ok {
+			t.Fatalf("object %d is empty", i)
+		}
+		for c := range 3 {
+			if hi[c]-lo[c] > 4 || hi[c] < lo[c] {
+				t.Errorf("object %d: extent %v…%v", i, lo, hi)
+			}
+		}
+		sizes[len(sc.Meshes)] = true
+	}
+	if len(sizes) < 4 {
+		t.Errorf("only %d different part counts in 40 objects", len(sizes))
 	}
 }

@@ -10,7 +10,10 @@
 // grid-searches the weights maximising Recall@1 (mAP breaking ties) on the
 // training half, and reports the best weights' figures on both halves, and
 // each block's mean similarity between unrelated products (the baselines
-// that calibrate Result.Why). The committed test queries are never read.
+// that calibrate Result.Why). With -masks (a set generated with gen
+// -masks) it also measures the learned segmentation against the true
+// product masks and the Recall@1 that true masks would give. The
+// committed test queries are never read.
 package main
 
 import (
@@ -38,6 +41,7 @@ func main() {
 	queriesDir := flag.String("queries", "", "tuning queries folder (not the committed test queries)")
 	diag = flag.Bool("diag", false, "print, for every clutter query the defaults get wrong, each hypothesis' cues and best right and wrong scores")
 	searchPenalty = flag.Bool("penalty-grid", true, "grid-search the hypothesis penalty weights (minutes)")
+	masksDir := flag.String("masks", "", "the tuning set's true product masks (gen -masks writes them beside queries/): report the learned segmentation's IoU and Recall@1 with true masks")
 	penaltyFlag := flag.String("penalty", "", "hypothesis penalty weights to report besides the defaults, comma-separated in the order "+strings.Join(vsearch.CueNames[:], ","))
 	flag.Parse()
 	var extra *[vsearch.NumCues]float32
@@ -53,13 +57,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "tune: -queries must name a tuning set, never the committed test queries")
 		os.Exit(2)
 	}
-	if err := run(context.Background(), *galleryDir, *queriesDir, extra); err != nil {
+	if err := run(context.Background(), *galleryDir, *queriesDir, *masksDir, extra); err != nil {
 		fmt.Fprintln(os.Stderr, "tune:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, galleryDir, queriesDir string, extraPenalty *[vsearch.NumCues]float32) error {
+func run(ctx context.Context, galleryDir, queriesDir, masksDir string, extraPenalty *[vsearch.NumCues]float32) error {
 	gallery, err := eval.LoadSet(galleryDir)
 	if err != nil {
 		return err
@@ -212,6 +216,9 @@ func run(ctx context.Context, galleryDir, queriesDir string, extraPenalty *[vsea
 		fmt.Printf(" %s %.3f", blockNames[b], sum/float64(n))
 	}
 	fmt.Println()
+	if masksDir != "" {
+		return reportMasks(ctx, masksDir, gallery, queries, d)
+	}
 	return nil
 }
 
