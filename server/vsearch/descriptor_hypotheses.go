@@ -20,20 +20,20 @@ const maxHypotheses = 8
 
 // hypotheses returns candidate product masks for a photograph, distinct
 // and at most maxHypotheses, the first being the learned segmentation's
-// (segment.go; isolate's when the network finds nothing). A single
-// threshold against the border's colours fails on clutter: shapes behind
-// the product are kept and parts of the product lost. So the query also
-// tries the best-scoring component alone, the foreground without large
-// flat regions, and everything that is not flat (which finds a product
-// whose colours are close to the border's), and two of those masks
-// refined by a graph cut on colour models; a hypothesis mostly made of
-// flat regions is dropped. A gallery image matches the query by the best
-// of them. On the tuning set the first six added about 0.05 to Recall@1
-// (clutter backgrounds 0.27 → 0.41), the graph cuts about 0.02;
-// docs/vsearch.md has the steps. The learned segmentation's mask and its
-// graph-cut refinement, put first, took the tuning sets from 0.750 to
-// 0.818 (clutter 0.33 to 0.68). Each mask comes with its plausibility
-// cues (plausibility.go). It fails only if the embedded network does.
+// (segment.go; isolate's when the network finds nothing) and the second
+// its graph-cut refinement. A single threshold against the border's
+// colours fails on clutter: shapes behind the product are kept and parts
+// of the product lost, and a network can miss. So the query also tries
+// isolate's mask, its best-scoring component alone, the same two without
+// large flat regions, and two of those masks refined by a graph cut on
+// colour models; a hypothesis (but the first) mostly made of flat regions
+// is dropped. A gallery image matches the query by the best of them. The
+// learned masks, put first, took the three tuning sets' mean Recall@1
+// from 0.750 to 0.826 (clutter 0.33 to 0.73); dropping version 4's two
+// masks of "everything not flat" then gained 0.007 with 1.1 fewer
+// hypotheses per query. docs/vsearch.md has the steps. Each mask comes
+// with its plausibility cues (plausibility.go). It fails only if the
+// embedded network does.
 func hypotheses(li *labImage) ([]foreground, []PlausibilityCues, error) {
 	w, h := li.w, li.h
 	raw := rawForeground(li)
@@ -49,15 +49,7 @@ func hypotheses(li *labImage) ([]foreground, []PlausibilityCues, error) {
 	}
 	labels, comps = components(notFlat, w, h)
 	masks = append(masks, keepComponents(labels, comps, keepScoreRatio), keepComponents(labels, comps, 1))
-	// Without the border model: all that is not flat, with one pixel of
-	// each flat region's blurred outline.
 	flatCore := flat
-	flat = dilate(flat, w, h)
-	for i := range notFlat {
-		notFlat[i] = !flat[i]
-	}
-	labels, comps = components(notFlat, w, h)
-	masks = append(masks, keepComponents(labels, comps, keepScoreRatio), keepComponents(labels, comps, 1))
 	// Graph-cut refinements (foreground_graphcut.go): of the mask of step
 	// one, and of the foreground without flat regions with those regions
 	// as certain background, which puts the colours of painted shapes
@@ -179,27 +171,6 @@ func flatRegions(li *labImage) []bool {
 func labDist2(li *labImage, p, q int) float32 {
 	dl, da, db := li.l[p]-li.l[q], li.a[p]-li.a[q], li.b[p]-li.b[q]
 	return dl*dl + da*da + db*db
-}
-
-// dilate grows mask m by one pixel (8-neighbourhood).
-func dilate(m []bool, w, h int) []bool {
-	out := make([]bool, len(m))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			if !m[y*w+x] {
-				continue
-			}
-			for dy := -1; dy <= 1; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					nx, ny := x+dx, y+dy
-					if nx >= 0 && ny >= 0 && nx < w && ny < h {
-						out[ny*w+nx] = true
-					}
-				}
-			}
-		}
-	}
-	return out
 }
 
 // flatRejectShare: a hypothesis (other than the first) with at least
