@@ -73,8 +73,9 @@ const DescriptorName = "vitrine-desc"
 // version names one computation). Version 4: each query hypothesis
 // penalised by its implausibility (plausibility.go; vectors unchanged,
 // scores not). Version 5: the learned segmentation's masks first among
-// the query hypotheses, the two masks of "everything not flat" gone
-// (segment.go; gallery vectors unchanged).
+// the query hypotheses, the two masks of "everything not flat" and the
+// graph cut of isolate's mask gone (segment.go; gallery vectors
+// unchanged).
 const descriptorVersion = "5"
 
 // Descriptor is the built-in pure-Go embedder: no model files, a few

@@ -25,13 +25,14 @@ const maxHypotheses = 8
 // colours fails on clutter: shapes behind the product are kept and parts
 // of the product lost, and a network can miss. So the query also tries
 // isolate's mask, its best-scoring component alone, the same two without
-// large flat regions, and two of those masks refined by a graph cut on
-// colour models; a hypothesis (but the first) mostly made of flat regions
-// is dropped. A gallery image matches the query by the best of them. The
-// learned masks, put first, took the three tuning sets' mean Recall@1
-// from 0.750 to 0.826 (clutter 0.33 to 0.73); dropping version 4's two
-// masks of "everything not flat" then gained 0.007 with 1.1 fewer
-// hypotheses per query. docs/vsearch.md has the steps. Each mask comes
+// large flat regions, and the first of those two refined by a graph cut
+// on colour models; a hypothesis (but the first) mostly made of flat
+// regions is dropped. A gallery image matches the query by the best of
+// them. The learned masks, put first, took the three tuning sets' mean
+// Recall@1 from 0.750 to 0.826 (clutter 0.33 to 0.73); dropping version
+// 4's two masks of "everything not flat" and its graph cut of isolate's
+// mask then gained 0.009 with 1.5 fewer hypotheses and one cut less per
+// query. docs/vsearch.md has the steps. Each mask comes
 // with its plausibility cues (plausibility.go). It fails only if the
 // embedded network does.
 func hypotheses(li *labImage) ([]foreground, []PlausibilityCues, error) {
@@ -49,18 +50,13 @@ func hypotheses(li *labImage) ([]foreground, []PlausibilityCues, error) {
 	}
 	labels, comps = components(notFlat, w, h)
 	masks = append(masks, keepComponents(labels, comps, keepScoreRatio), keepComponents(labels, comps, 1))
-	flatCore := flat
-	// Graph-cut refinements (foreground_graphcut.go): of the mask of step
-	// one, and of the foreground without flat regions with those regions
-	// as certain background, which puts the colours of painted shapes
-	// merged with the product into the background's model.
-	for _, r := range [2]struct {
-		mask, known []bool
-	}{{masks[0], nil}, {masks[2], flatCore}} {
-		if cut := refineCut(li, r.mask, r.known); cut != nil {
-			labels, comps = components(cut, w, h)
-			masks = append(masks, keepComponents(labels, comps, keepScoreRatio))
-		}
+	// A graph-cut refinement (foreground_graphcut.go) of the foreground
+	// without flat regions, with those regions as certain background,
+	// which puts the colours of painted shapes merged with the product
+	// into the background's model.
+	if cut := refineCut(li, masks[2], flat); cut != nil {
+		labels, comps = components(cut, w, h)
+		masks = append(masks, keepComponents(labels, comps, keepScoreRatio))
 	}
 
 	// The learned segmentation (segment.go) goes first: its mask, and
@@ -68,7 +64,7 @@ func hypotheses(li *labImage) ([]foreground, []PlausibilityCues, error) {
 	// as background. Being first, the learned mask is never dropped as
 	// flat (a framed print or a flat-coloured product is flat) and is
 	// what the other hypotheses' disagreement is measured against.
-	lm, sure, err := learnedMask(li, raw, flatCore)
+	lm, sure, err := learnedMask(li, raw, flat)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -84,7 +80,7 @@ func hypotheses(li *labImage) ([]foreground, []PlausibilityCues, error) {
 	out := make([]foreground, 0, maxHypotheses)
 	for k, m := range masks {
 		fg := boxed(m, w, h)
-		if k > 0 && flatShare(fg, flatCore) >= flatRejectShare {
+		if k > 0 && flatShare(fg, flat) >= flatRejectShare {
 			// Mostly flat: a painted shape, not the product.
 			continue
 		}
@@ -94,7 +90,7 @@ func hypotheses(li *labImage) ([]foreground, []PlausibilityCues, error) {
 	}
 	cues := make([]PlausibilityCues, len(out))
 	for i, fg := range out {
-		cues[i] = hypothesisCues(fg, out[0], flatCore, w, h)
+		cues[i] = hypothesisCues(fg, out[0], flat, w, h)
 	}
 	return out, cues, nil
 }
