@@ -107,6 +107,9 @@ var learnedSegmenter = sync.OnceValues(func() (*segnet.Net, error) {
 	if err := n.UnmarshalBinary(segnetWeights); err != nil {
 		return nil, fmt.Errorf("vsearch: load the embedded segmentation: %w", err)
 	}
+	if in := n.Config().In; in != segChannels {
+		return nil, fmt.Errorf("vsearch: the embedded segmentation takes %d input planes, the descriptor makes %d: retrain it (make train-segnet)", in, segChannels)
+	}
 	return &n, nil
 })
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"image/color"
 	"image/draw"
 	"math"
 	"math/rand/v2"
@@ -339,28 +338,8 @@ func TrainingSample(ctx context.Context, rng *rand.Rand) (*image.RGBA, *image.Gr
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	cx := float64(w)/2 + (rng.Float64()*2-1)*float64(w-side)/2*0.8
-	cy := float64(h)/2 + (rng.Float64()*2-1)*float64(h-side)/2*0.8
-	if rng.IntN(4) == 0 {
-		cut := (0.05 + rng.Float64()*0.2) * float64(side)
-		switch rng.IntN(4) {
-		case 0:
-			cx = float64(side)/2 - cut
-		case 1:
-			cx = float64(w) - float64(side)/2 + cut
-		case 2:
-			cy = float64(side)/2 - cut
-		default:
-			cy = float64(h) - float64(side)/2 + cut
-		}
-	}
-	at := image.Pt(int(cx)-side/2, int(cy)-side/2)
-	if rng.IntN(2) == 0 {
-		dropShadow(canvas, obj, at.Add(image.Pt(side/30, side/25)), side/18+1)
-	}
-	draw.Draw(canvas, obj.Rect.Add(at), obj, image.Point{}, draw.Over)
-	mask := image.NewGray(canvas.Rect)
-	draw.DrawMask(mask, obj.Rect.Add(at), image.NewUniform(color.White), image.Point{}, obj, image.Point{}, draw.Src)
+	at := place(rng, w, h, side, 0.05, 0.2)
+	mask := paste(rng, canvas, obj, at)
 	expose(canvas, 0.65+rng.Float64()*0.7, [3]float64{0.88 + rng.Float64()*0.24, 0.88 + rng.Float64()*0.24, 0.88 + rng.Float64()*0.24})
 	return canvas, mask, 25 + rng.IntN(71), nil
 }

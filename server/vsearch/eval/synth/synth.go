@@ -265,10 +265,21 @@ func query(ctx context.Context, p product, q int, opt Options, rng *rand.Rand) (
 	if err != nil {
 		return nil, nil, 0, err
 	}
+	at := place(rng, w, h, side, 0.08, 0.14)
+	canvas := background(q%len(Backgrounds), w, h, rng)
+	mask := paste(rng, canvas, obj, at)
+	expose(canvas, 0.7+rng.Float64()*0.6, [3]float64{0.9 + rng.Float64()*0.2, 0.9 + rng.Float64()*0.2, 0.9 + rng.Float64()*0.2})
+	return canvas, mask, 30 + rng.IntN(61), nil
+}
+
+// place chooses where a side×side object goes in a w×h picture: near the
+// middle, or one time in four pushed out of frame across one edge by
+// cutMin to cutMin+cutSpan of its side.
+func place(rng *rand.Rand, w, h, side int, cutMin, cutSpan float64) image.Point {
 	cx := float64(w)/2 + (rng.Float64()*2-1)*float64(w-side)/2*0.8
 	cy := float64(h)/2 + (rng.Float64()*2-1)*float64(h-side)/2*0.8
-	if rng.IntN(4) == 0 { // crop: push the product partly out of frame
-		cut := (0.08 + rng.Float64()*0.14) * float64(side)
+	if rng.IntN(4) == 0 {
+		cut := (cutMin + rng.Float64()*cutSpan) * float64(side)
 		switch rng.IntN(4) {
 		case 0:
 			cx = float64(side)/2 - cut
@@ -280,17 +291,20 @@ func query(ctx context.Context, p product, q int, opt Options, rng *rand.Rand) (
 			cy = float64(h) - float64(side)/2 + cut
 		}
 	}
-	at := image.Pt(int(cx)-side/2, int(cy)-side/2)
+	return image.Pt(int(cx)-side/2, int(cy)-side/2)
+}
 
-	canvas := background(q%len(Backgrounds), w, h, rng)
+// paste draws obj onto canvas at at, half the time over a soft drop
+// shadow, and returns the object's coverage of each canvas pixel.
+func paste(rng *rand.Rand, canvas *image.RGBA, obj *image.NRGBA, at image.Point) *image.Gray {
+	side := obj.Rect.Dx()
 	if rng.IntN(2) == 0 {
 		dropShadow(canvas, obj, at.Add(image.Pt(side/30, side/25)), side/18+1)
 	}
 	draw.Draw(canvas, obj.Rect.Add(at), obj, image.Point{}, draw.Over)
 	mask := image.NewGray(canvas.Rect)
 	draw.DrawMask(mask, obj.Rect.Add(at), image.NewUniform(color.White), image.Point{}, obj, image.Point{}, draw.Src)
-	expose(canvas, 0.7+rng.Float64()*0.6, [3]float64{0.9 + rng.Float64()*0.2, 0.9 + rng.Float64()*0.2, 0.9 + rng.Float64()*0.2})
-	return canvas, mask, 30 + rng.IntN(61), nil
+	return mask
 }
 
 func randColour(rng *rand.Rand, minV, maxV float64) color.RGBA {
