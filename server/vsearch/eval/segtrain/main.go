@@ -6,7 +6,8 @@
 //
 //	go run ./server/vsearch/eval/segtrain
 //
-// It is deterministic for a given seed and worker count.
+// It is deterministic for a given seed (on one CPU kind: the AVX2 and the
+// portable kernels round differently).
 package main
 
 import (
