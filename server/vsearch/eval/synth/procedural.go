@@ -301,18 +301,11 @@ func picture(rng *rand.Rand) image.Image {
 // TrainingSample renders one random object at a random viewpoint, light
 // and size and composites it as a shopper's photo: onto one of the query
 // backgrounds (painted shapes more often than the others; one time in
-// three with other, smaller random objects standing around), sometimes cut by the frame, with a drop
-// shadow, exposure and a colour cast. It returns the photo, the object's
+// three with other, smaller random objects standing around), sometimes
+// cut by the frame, with a drop shadow, exposure and a colour cast. It returns the photo, the object's
 // true coverage of each pixel, and a JPEG quality to save it with.
 func TrainingSample(ctx context.Context, rng *rand.Rand) (*image.RGBA, *image.Gray, int, error) {
-	w := 256 + rng.IntN(65)
-	h := w
-	switch rng.IntN(3) {
-	case 1:
-		h = w * 3 / 4
-	case 2:
-		w = h * 3 / 4
-	}
+	w, h := canvasSize(rng)
 	// Clutter is where segmentation is hardest: a third of the samples
 	// get painted shapes, a third other objects around.
 	kind := rng.IntN(len(Backgrounds))

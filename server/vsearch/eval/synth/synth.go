@@ -242,14 +242,7 @@ func writeJPEG(name string, img image.Image, quality int) error {
 // six kinds of background, with a soft shadow, exposure and colour cast,
 // and a random JPEG quality.
 func query(ctx context.Context, p product, q int, opt Options, rng *rand.Rand) (image.Image, *image.Gray, int, error) {
-	w := 256 + rng.IntN(65)
-	h := w
-	switch rng.IntN(3) {
-	case 1:
-		h = w * 3 / 4
-	case 2:
-		w = h * 3 / 4
-	}
+	w, h := canvasSize(rng)
 	n := max(opt.QueriesPerProduct, 1)
 	yaw := opt.QueryYawOffsetDeg + 360*float64(q)/float64(n) + (rng.Float64()*2-1)*12
 	pitch := rng.Float64() * 40
@@ -270,6 +263,19 @@ func query(ctx context.Context, p product, q int, opt Options, rng *rand.Rand) (
 	mask := paste(rng, canvas, obj, at)
 	expose(canvas, 0.7+rng.Float64()*0.6, [3]float64{0.9 + rng.Float64()*0.2, 0.9 + rng.Float64()*0.2, 0.9 + rng.Float64()*0.2})
 	return canvas, mask, 30 + rng.IntN(61), nil
+}
+
+// canvasSize draws a photo's size: 256–320 px, square, 4:3 or 3:4.
+func canvasSize(rng *rand.Rand) (w, h int) {
+	w = 256 + rng.IntN(65)
+	h = w
+	switch rng.IntN(3) {
+	case 1:
+		h = w * 3 / 4
+	case 2:
+		w = h * 3 / 4
+	}
+	return w, h
 }
 
 // place chooses where a side×side object goes in a w×h picture: near the
