@@ -124,33 +124,50 @@ func EmbedQueries(ctx context.Context, e vsearch.Embedder, items []Item) ([][]vs
 // ÷ images). The first failure, in item order, is the error; what names
 // the work in it.
 func embedEach[T any](items []Item, what string, embed func(image.Image) (T, error)) ([]T, time.Duration, error) {
-	out := make([]T, len(items))
-	errs := make([]error, len(items))
-	next := make(chan int)
-	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
 	start := time.Now()
-	for range workers {
+	out, err := Parallel(len(items), workers, func(i int) (T, error) {
+		v, err := embed(items[i].Image)
+		if err != nil {
+			return v, fmt.Errorf("eval: %s: %s: %w", what, items[i].Path, err)
+		}
+		return v, nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	busy := time.Since(start) * time.Duration(workers)
+	return out, busy / time.Duration(max(len(items), 1)), nil
+}
+
+// Parallel calls f(0) … f(n-1) on workers goroutines (at least one) and
+// returns the results in order; the error is the failure with the lowest
+// index, as f returned it. Every call runs, even after a failure.
+func Parallel[T any](n, workers int, f func(i int) (T, error)) ([]T, error) {
+	out := make([]T, n)
+	errs := make([]error, n)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range max(workers, 1) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i], errs[i] = embed(items[i].Image)
+				out[i], errs[i] = f(i)
 			}
 		}()
 	}
-	for i := range items {
+	for i := range n {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	busy := time.Since(start) * time.Duration(workers)
-	for i, err := range errs {
+	for _, err := range errs {
 		if err != nil {
-			return nil, 0, fmt.Errorf("eval: %s: %s: %w", what, items[i].Path, err)
+			return nil, err
 		}
 	}
-	return out, busy / time.Duration(max(len(items), 1)), nil
+	return out, nil
 }
 
 // Score ranks the gallery for each query given a similarity function

@@ -3,7 +3,9 @@ package eval
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/vitrine-shop/vitrine/server/vsearch"
@@ -98,5 +100,34 @@ func TestScoreKnownAnswers(t *testing.T) {
 	queries[1].Path = "q/b/photo.jpg"
 	if bg := Score(gallery, queries, func(q, g int) float32 { return sims[q][g] }).PerBackgroundRecallAt1; len(bg) != 0 {
 		t.Errorf("a set with other names got backgrounds %v", bg)
+	}
+}
+
+func TestParallelKeepsOrderAndTheFirstError(t *testing.T) {
+	out, err := Parallel(100, 3, func(i int) (int, error) { return i * i, nil })
+	if err != nil || len(out) != 100 {
+		t.Fatalf("%d results, %v", len(out), err)
+	}
+	for i, v := range out {
+		if v != i*i {
+			t.Fatalf("result %d is %d", i, v)
+		}
+	}
+	var calls atomic.Int32
+	_, err = Parallel(50, 4, func(i int) (int, error) {
+		calls.Add(1)
+		if i == 7 || i == 30 {
+			return 0, fmt.Errorf("item %d", i)
+		}
+		return i, nil
+	})
+	if err == nil || err.Error() != "item 7" {
+		t.Errorf("error %v, want item 7's", err)
+	}
+	if calls.Load() != 50 {
+		t.Errorf("%d calls, want all 50", calls.Load())
+	}
+	if out, err := Parallel(0, 0, func(int) (int, error) { return 1, nil }); err != nil || len(out) != 0 {
+		t.Errorf("no work gave %v, %v", out, err)
 	}
 }

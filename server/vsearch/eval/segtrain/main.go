@@ -21,12 +21,12 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/disintegration/imaging"
 
 	"github.com/vitrine-shop/vitrine/server/vsearch"
+	"github.com/vitrine-shop/vitrine/server/vsearch/eval"
 	"github.com/vitrine-shop/vitrine/server/vsearch/eval/synth"
 	"github.com/vitrine-shop/vitrine/server/vsearch/segnet"
 )
@@ -92,30 +92,9 @@ func run(ctx context.Context, out string, n, nVal, epochs, batch int, opt segnet
 // then turned into the segmentation's input; its target is the object's
 // true coverage averaged over the same cells.
 func samples(ctx context.Context, count int, seed uint64, workers int) ([]segnet.Sample, error) {
-	out := make([]segnet.Sample, count)
-	errs := make([]error, count)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range max(workers, 1) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i], errs[i] = sample(ctx, rand.New(rand.NewPCG(seed, uint64(i))))
-			}
-		}()
-	}
-	for i := range count {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return eval.Parallel(count, workers, func(i int) (segnet.Sample, error) {
+		return sample(ctx, rand.New(rand.NewPCG(seed, uint64(i))))
+	})
 }
 
 func sample(ctx context.Context, rng *rand.Rand) (segnet.Sample, error) {

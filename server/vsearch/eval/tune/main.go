@@ -25,7 +25,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/vitrine-shop/vitrine/server/vsearch"
 	"github.com/vitrine-shop/vitrine/server/vsearch/eval"
@@ -226,29 +225,24 @@ func run(ctx context.Context, galleryDir, queriesDir, masksDir string, extraPena
 func sameProduct(a, b string) bool { return a == b }
 
 func embedBlocks(ctx context.Context, items []eval.Item, embed func(image.Image) ([][numBlocks][]float32, []vsearch.PlausibilityCues, error)) ([][][numBlocks][]float32, [][]vsearch.PlausibilityCues, error) {
+	type embedded struct {
+		blocks [][numBlocks][]float32
+		cues   []vsearch.PlausibilityCues
+	}
+	all, err := eval.Parallel(len(items), runtime.GOMAXPROCS(0), func(i int) (embedded, error) {
+		b, c, err := embed(items[i].Image)
+		if err != nil {
+			return embedded{}, fmt.Errorf("embed %s: %w", items[i].Path, err)
+		}
+		return embedded{b, c}, nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
 	out := make([][][numBlocks][]float32, len(items))
 	cues := make([][]vsearch.PlausibilityCues, len(items))
-	errs := make([]error, len(items))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i], cues[i], errs[i] = embed(items[i].Image)
-			}
-		}()
-	}
-	for i := range items {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return nil, nil, fmt.Errorf("embed %s: %w", items[i].Path, err)
-		}
+	for i, e := range all {
+		out[i], cues[i] = e.blocks, e.cues
 	}
 	return out, cues, nil
 }
