@@ -40,17 +40,28 @@ var SegmentationCoordinatePlanes = [2]int{3, 4}
 // with the border model's foreground. The segmentation's training command
 // (server/vsearch/eval/segtrain) calls it on its generated photographs.
 func SegmentationInput(ctx context.Context, img image.Image) ([]float32, error) {
-	if err := ctx.Err(); err != nil {
+	li, raw, flat, err := segmentationPicture(ctx, img)
+	if err != nil {
 		return nil, err
+	}
+	in := make([]float32, segChannels*segSide*segSide)
+	segmentationInput(li, raw, flat, in)
+	return in, nil
+}
+
+// segmentationPicture is what the segmentation sees of a photograph, as
+// hypotheses computes it: the working picture in CIELAB, the border
+// model's foreground and the flat regions.
+func segmentationPicture(ctx context.Context, img image.Image) (li *labImage, raw, flat []bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, nil, err
 	}
 	small, err := smallNRGBA(img, workSide)
 	if err != nil {
-		return nil, fmt.Errorf("vsearch: segmentation input: %w", err)
+		return nil, nil, nil, fmt.Errorf("vsearch: segmentation: %w", err)
 	}
-	li := toLab(small)
-	in := make([]float32, segChannels*segSide*segSide)
-	segmentationInput(li, rawForeground(li), flatRegions(li), in)
-	return in, nil
+	li = toLab(small)
+	return li, rawForeground(li), flatRegions(li), nil
 }
 
 // segmentationInput fills in (segChannels planes of segSide²) from li, its
@@ -191,15 +202,11 @@ const learnedSureBackground = 0.1
 // (img shrunk to fit workSide², w×h, row by row) — what the first query
 // hypothesis is cut from. Tools measure the segmentation with it.
 func SegmentationProbability(ctx context.Context, img image.Image) (prob []float32, w, h int, err error) {
-	if err := ctx.Err(); err != nil {
+	li, raw, flat, err := segmentationPicture(ctx, img)
+	if err != nil {
 		return nil, 0, 0, err
 	}
-	small, err := smallNRGBA(img, workSide)
-	if err != nil {
-		return nil, 0, 0, fmt.Errorf("vsearch: segmentation: %w", err)
-	}
-	li := toLab(small)
-	prob, err = learnedProbability(li, rawForeground(li), flatRegions(li))
+	prob, err = learnedProbability(li, raw, flat)
 	if err != nil {
 		return nil, 0, 0, err
 	}
