@@ -306,46 +306,39 @@ func RunEval(ctx context.Context, w io.Writer, galleryDir, queriesDir string, em
 	}
 	tw.Flush()
 	fmt.Fprintln(&buf)
-	tw = tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
-	header := "R@1 per product"
-	for _, m := range all {
-		header += "\t" + m.Embedder
-	}
-	fmt.Fprintln(tw, header)
 	labels := make([]string, 0, len(all[0].PerLabelRecallAt1))
 	for l := range all[0].PerLabelRecallAt1 {
 		labels = append(labels, l)
 	}
 	slices.Sort(labels)
-	for _, l := range labels {
-		row := l
-		for _, m := range all {
-			row += fmt.Sprintf("\t%.2f", m.PerLabelRecallAt1[l])
-		}
-		fmt.Fprintln(tw, row)
-	}
-	tw.Flush()
+	recallTable(&buf, "R@1 per product", all, labels, func(m Metrics, l string) float64 { return m.PerLabelRecallAt1[l] })
 	if bgs := backgrounds(all[0]); len(bgs) > 0 {
 		fmt.Fprintln(&buf)
-		tw = tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
-		header := "R@1 per background"
-		for _, m := range all {
-			header += "\t" + m.Embedder
-		}
-		fmt.Fprintln(tw, header)
-		for _, bg := range bgs {
-			row := bg
-			for _, m := range all {
-				row += fmt.Sprintf("\t%.2f", m.PerBackgroundRecallAt1[bg])
-			}
-			fmt.Fprintln(tw, row)
-		}
-		tw.Flush()
+		recallTable(&buf, "R@1 per background", all, bgs, func(m Metrics, bg string) float64 { return m.PerBackgroundRecallAt1[bg] })
 	}
 	if _, err := w.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("eval: write report: %w", err)
 	}
 	return nil
+}
+
+// recallTable writes a table of one figure per row and embedder: a header
+// line naming the embedders, then each row's value for each.
+func recallTable(w io.Writer, title string, all []Metrics, rows []string, value func(Metrics, string) float64) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	header := title
+	for _, m := range all {
+		header += "\t" + m.Embedder
+	}
+	fmt.Fprintln(tw, header)
+	for _, r := range rows {
+		line := r
+		for _, m := range all {
+			line += fmt.Sprintf("\t%.2f", value(m, r))
+		}
+		fmt.Fprintln(tw, line)
+	}
+	tw.Flush()
 }
 
 // backgrounds lists the background kinds m has figures for, in the
