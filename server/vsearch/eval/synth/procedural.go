@@ -305,6 +305,13 @@ func picture(rng *rand.Rand) image.Image {
 // cut by the frame, with a drop shadow, exposure and a colour cast. It returns the photo, the object's
 // true coverage of each pixel, and a JPEG quality to save it with.
 func TrainingSample(ctx context.Context, rng *rand.Rand) (*image.RGBA, *image.Gray, int, error) {
+	return photograph(ctx, rng, RandomObject)
+}
+
+// photograph is TrainingSample with the photographed object made by
+// object (called where TrainingSample draws its random object, so that
+// both draw the same numbers).
+func photograph(ctx context.Context, rng *rand.Rand, object func(*rand.Rand) render.Scene) (*image.RGBA, *image.Gray, int, error) {
 	w, h := canvasSize(rng)
 	// Clutter is where segmentation is hardest: a third of the samples
 	// get painted shapes, a third other objects around.
@@ -327,7 +334,7 @@ func TrainingSample(ctx context.Context, rng *rand.Rand) (*image.RGBA, *image.Gr
 	}
 	fill := 0.4 + rng.Float64()*0.55
 	side := int(fill * float64(min(w, h)))
-	obj, err := renderObject(ctx, RandomObject(rng), rng, side)
+	obj, err := renderObject(ctx, object(rng), rng, side)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -335,6 +342,38 @@ func TrainingSample(ctx context.Context, rng *rand.Rand) (*image.RGBA, *image.Gr
 	mask := paste(rng, canvas, obj, at)
 	expose(canvas, 0.65+rng.Float64()*0.7, [3]float64{0.88 + rng.Float64()*0.24, 0.88 + rng.Float64()*0.24, 0.88 + rng.Float64()*0.24})
 	return canvas, mask, 25 + rng.IntN(71), nil
+}
+
+// ObjectViews makes one random object's pictures as a catalog and its
+// shoppers would: views cut-outs, rendered as the evaluation gallery's
+// (transparent, the gallery's pitch and light, evenly around from a
+// random start), and photos composited as TrainingSample composites them,
+// each with the JPEG quality to save it with. Learning what stays the
+// same between the two (the descriptor's whitening) needs many objects'
+// such sets, none of them a catalog product.
+func ObjectViews(ctx context.Context, rng *rand.Rand, views, photos int) (cutouts []*image.NRGBA, shots []*image.RGBA, qualities []int, err error) {
+	sc := RandomObject(rng)
+	lo, hi, ok := sc.Bounds()
+	if !ok {
+		return nil, nil, nil, fmt.Errorf("synth: empty random object")
+	}
+	start := rng.Float64() * 360
+	for k := range views {
+		v, err := renderView(ctx, sc, lo, hi, start+360*float64(k)/float64(views), galleryPitch, gallerySide, [3]float64{})
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		cutouts = append(cutouts, v)
+	}
+	same := func(*rand.Rand) render.Scene { return sc }
+	for range photos {
+		img, _, q, err := photograph(ctx, rng, same)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		shots, qualities = append(shots, img), append(qualities, q)
+	}
+	return cutouts, shots, qualities, nil
 }
 
 // renderObject renders sc framed from a random viewpoint and light on a

@@ -59,6 +59,7 @@ const (
 	gallerySide    = 256
 	galleryQuality = 80
 	galleryViews   = 6
+	galleryPitch   = 15 // degrees above the product
 	photoSide      = 256
 )
 
@@ -176,7 +177,7 @@ func writeGallery(ctx context.Context, dir string, index int, p product) error {
 		vp := p
 		vp.lo, vp.hi = lo, hi
 		for k, yaw := range ringYaws(p, galleryViews, 0) {
-			obj, err := renderView(ctx, v.scene, lo, hi, yaw, 15, gallerySide, [3]float64{})
+			obj, err := renderView(ctx, v.scene, lo, hi, yaw, galleryPitch, gallerySide, [3]float64{})
 			if err != nil {
 				return err
 			}

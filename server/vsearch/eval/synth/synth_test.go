@@ -139,3 +139,40 @@ func TestRandomObjectsAreVaried(t *testing.T) {
 		t.Errorf("only %d different part counts in 40 objects", len(sizes))
 	}
 }
+
+func TestObjectViewsShowOneObject(t *testing.T) {
+	ctx := context.Background()
+	cutouts, shots, qualities, err := ObjectViews(ctx, rand.New(rand.NewPCG(5, 1)), 3, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cutouts) != 3 || len(shots) != 2 || len(qualities) != 2 {
+		t.Fatalf("%d views, %d photos, %d qualities; want 3, 2, 2", len(cutouts), len(shots), len(qualities))
+	}
+	for k, c := range cutouts {
+		// A catalog view is a cut-out: transparent corners, an opaque
+		// object in the middle.
+		if c.NRGBAAt(0, 0).A != 0 || c.NRGBAAt(c.Rect.Dx()-1, c.Rect.Dy()-1).A != 0 {
+			t.Errorf("view %d: corners are not transparent", k)
+		}
+		opaque := 0
+		for i := 3; i < len(c.Pix); i += 4 {
+			if c.Pix[i] == 255 {
+				opaque++
+			}
+		}
+		if opaque == 0 {
+			t.Errorf("view %d shows nothing", k)
+		}
+		if k > 0 && bytes.Equal(c.Pix, cutouts[0].Pix) {
+			t.Errorf("view %d is the same picture as view 0", k)
+		}
+	}
+	again, _, _, err := ObjectViews(ctx, rand.New(rand.NewPCG(5, 1)), 3, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again[2].Pix, cutouts[2].Pix) {
+		t.Error("the same seed gave another object")
+	}
+}
