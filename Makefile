@@ -12,7 +12,7 @@ FUZZTIME ?= 10s
 VALIDATOR_VERSION := 2.0.0-dev.3.10
 VALIDATOR := $(CURDIR)/.cache/gltf-validator/node_modules/gltf-validator/package.json
 
-.PHONY: all run build wasm test check unit wasm-test fuzz e2e bench bench-assets bench-search bench-signals bench-viewer bench-placement minio validator onnx generate train-segnet clean
+.PHONY: all run build wasm test check unit wasm-test fuzz e2e bench bench-assets bench-search bench-signals bench-viewer bench-placement minio validator onnx generate train-segnet train-whiten clean
 
 all: build wasm
 
@@ -67,6 +67,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./server/gltf
 	$(GO) test -run '^$$' -fuzz '^FuzzParseOBJ$$' -fuzztime $(FUZZTIME) ./server/assetpipe
 	$(GO) test -run '^$$' -fuzz '^FuzzUnmarshal$$' -fuzztime $(FUZZTIME) ./server/vsearch/segnet
+	$(GO) test -run '^$$' -fuzz '^FuzzUnmarshalWhitening$$' -fuzztime $(FUZZTIME) ./server/vsearch
 
 ## e2e: only the end-to-end tests (real server binary, headless Chromium)
 e2e: minio
@@ -106,6 +107,11 @@ bench-placement:
 ## objects and rewrite server/vsearch/segnet.bin (deterministic; about 25 minutes here)
 train-segnet:
 	$(GO) run ./server/vsearch/eval/segtrain
+
+## train-whiten: relearn photo search's descriptor whitening from random objects and rewrite
+## server/vsearch/whiten.bin (deterministic; after train-segnet, which it depends on; about 5 minutes)
+train-whiten:
+	$(GO) run ./server/vsearch/eval/whiten
 
 ## generate: rebuild the sample catalog in assets/ and the viewer's baked lighting (deterministic)
 generate:

@@ -61,7 +61,7 @@ var DefaultWeights = [numBlocks]float32{1, 1, 0.5, 1}
 
 // defaultBaselines are the mean block contributions between unrelated
 // products, measured by the same tuning run; they calibrate Result.Why.
-var defaultBaselines = [numBlocks]float32{0.276, 0.101, 0.508, 0.215}
+var defaultBaselines = [numBlocks]float32{0.293, 0.001, 0.512, 0.011}
 
 // DescriptorName is the built-in descriptor's embedder name.
 const DescriptorName = "vitrine-desc"
@@ -75,8 +75,9 @@ const DescriptorName = "vitrine-desc"
 // scores not). Version 5: the learned segmentation's masks first among
 // the query hypotheses, the two masks of "everything not flat" and the
 // graph cut of isolate's mask gone (segment.go; gallery vectors
-// unchanged).
-const descriptorVersion = "5"
+// unchanged). Version 6: the segmentation sees thin lines (a ninth input
+// plane), and the layout and shape blocks are whitened (whiten.go).
+const descriptorVersion = "6"
 
 // Descriptor is the built-in pure-Go embedder: no model files, a few
 // milliseconds per image. It isolates the product — a cut-out by its
@@ -84,14 +85,16 @@ const descriptorVersion = "5"
 // model) — then describes colour (a soft CIELAB histogram), colour layout
 // (3×3 grid of mean colours over the product's box), texture and edges (a
 // HOG-like grid of gradient orientation histograms) and silhouette shape
-// (a downsampled mask, a radial profile and the aspect ratio). As a
-// QueryEmbedder it describes a query photograph once per hypothesis about
+// (a downsampled mask, a radial profile and the aspect ratio); the layout
+// and shape blocks are then whitened as learned from random objects
+// (whiten.go). As a QueryEmbedder it describes a query photograph once per hypothesis about
 // where the product is (see hypotheses).
 type Descriptor struct {
 	weights        [numBlocks]float32
 	penaltyWeights [NumCues]float32
 	baselines      [numBlocks]float32
 	version        string
+	unwhitened     bool // blocks as described, without the learned whitening
 }
 
 // NewDescriptor returns the built-in descriptor with DefaultWeights.
@@ -124,6 +127,15 @@ func NewDescriptorWeights(w [numBlocks]float32) (*Descriptor, error) {
 		d.version += "+w=" + strings.Join(parts, ",")
 	}
 	return d, nil
+}
+
+// Unwhitened returns a copy of d that leaves out the learned whitening
+// (whiten.go): what the whitening is learned from. Its Version says so.
+func (d *Descriptor) Unwhitened() *Descriptor {
+	u := *d
+	u.unwhitened = true
+	u.version += "+unwhitened"
+	return &u
 }
 
 // Name implements Embedder.
@@ -214,7 +226,7 @@ func (d *Descriptor) EmbedBlocks(ctx context.Context, img image.Image) ([numBloc
 	if err != nil {
 		return [numBlocks][]float32{}, err
 	}
-	return describe(li, isolate(li, cutout)), nil
+	return d.describe(li, isolate(li, cutout))
 }
 
 // EmbedQueryBlocks is EmbedBlocks for each of EmbedQuery's hypotheses,
@@ -226,7 +238,11 @@ func (d *Descriptor) EmbedQueryBlocks(ctx context.Context, img image.Image) ([][
 		return nil, nil, err
 	}
 	if cutout != nil {
-		return [][numBlocks][]float32{describe(li, isolate(li, cutout))}, []PlausibilityCues{{}}, nil
+		blocks, err := d.describe(li, isolate(li, cutout))
+		if err != nil {
+			return nil, nil, err
+		}
+		return [][numBlocks][]float32{blocks}, []PlausibilityCues{{}}, nil
 	}
 	fgs, cues, err := hypotheses(li)
 	if err != nil {
@@ -234,7 +250,9 @@ func (d *Descriptor) EmbedQueryBlocks(ctx context.Context, img image.Image) ([][
 	}
 	out := make([][numBlocks][]float32, len(fgs))
 	for i, fg := range fgs {
-		out[i] = describe(li, fg)
+		if out[i], err = d.describe(li, fg); err != nil {
+			return nil, nil, err
+		}
 	}
 	return out, cues, nil
 }
@@ -253,8 +271,24 @@ func (d *Descriptor) prepare(ctx context.Context, img image.Image) (*labImage, [
 }
 
 // describe computes the four blocks of the product fg in li, each
+// L2-normalised, and whitens them (whiten.go) unless d is Unwhitened. It
+// fails only if the embedded whitening does.
+func (d *Descriptor) describe(li *labImage, fg foreground) ([numBlocks][]float32, error) {
+	blocks := describeBlocks(li, fg)
+	if d.unwhitened {
+		return blocks, nil
+	}
+	ws, err := learnedWhitening()
+	if err != nil {
+		return blocks, err
+	}
+	whiten(&blocks, ws)
+	return blocks, nil
+}
+
+// describeBlocks computes the four blocks of the product fg in li, each
 // L2-normalised.
-func describe(li *labImage, fg foreground) [numBlocks][]float32 {
+func describeBlocks(li *labImage, fg foreground) [numBlocks][]float32 {
 	var blocks [numBlocks][]float32
 	blocks[BlockColour] = colourHistogram(li, fg)
 	blocks[BlockLayout] = colourLayout(li, fg)

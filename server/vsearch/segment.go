@@ -15,11 +15,12 @@ import (
 // segSide×segSide (stretched: a 4:3 photo becomes square) in segChannels
 // planes — lightness, the two chroma axes, the pixel's position, the
 // share of the cell the border model (rawForeground) calls foreground,
-// the share in flat regions (flatRegions), and the spread of lightness
-// within the cell (shading and texture the averaging would hide).
+// the share in flat regions (flatRegions), the spread of lightness
+// within the cell (shading and texture the averaging would hide), and the
+// cell's strongest thin-line response (lineResponse).
 const (
 	segSide     = 64
-	segChannels = 8
+	segChannels = 9
 )
 
 // SegmentationInputSide and SegmentationInputChannels describe what
@@ -70,14 +71,16 @@ func segmentationPicture(ctx context.Context, img image.Image) (li *labImage, ra
 func segmentationInput(li *labImage, raw, flat []bool, in []float32) {
 	const plane = segSide * segSide
 	w, h := li.w, li.h
+	ridge := lineResponse(li)
 	for cy := range segSide {
 		y0, y1 := cy*h/segSide, max((cy+1)*h/segSide, cy*h/segSide+1)
 		for cx := range segSide {
 			x0, x1 := cx*w/segSide, max((cx+1)*w/segSide, cx*w/segSide+1)
-			var sl, sa, sb, sf, sflat, sll float32
+			var sl, sa, sb, sf, sflat, sll, rmax float32
 			for y := y0; y < min(y1, h); y++ {
 				for x := x0; x < min(x1, w); x++ {
 					i := y*w + x
+					rmax = max(rmax, ridge[i])
 					sl += li.l[i]
 					sll += li.l[i] * li.l[i]
 					if flat[i] {
@@ -101,8 +104,43 @@ func segmentationInput(li *labImage, raw, flat []bool, in []float32) {
 			in[6*plane+o] = sflat/n*2 - 1
 			mean := sl / n
 			in[7*plane+o] = float32(math.Sqrt(float64(max(0, sll/n-mean*mean)))) / 10
+			in[8*plane+o] = min(rmax, 2*lineScale)/lineScale - 1
 		}
 	}
+}
+
+// lineScale is the line response (in L* units) that the segmentation's
+// line plane maps to 0; twice it maps to 1.
+const lineScale = 8
+
+// lineResponse is, for each pixel of li, how much it stands out in
+// lightness from both its neighbours one or two pixels away across it, in
+// the direction where it does most (horizontal, vertical or diagonal):
+// a thin line — a lamp's pole, a chair's leg — scores its contrast, an
+// edge between two regions scores nothing. Averaging over a cell hides a
+// pixel-wide line; the cell's maximum of this response does not.
+func lineResponse(li *labImage) []float32 {
+	w, h := li.w, li.h
+	out := make([]float32, w*h)
+	dirs := [4][2]int{{1, 0}, {0, 1}, {1, 1}, {1, -1}}
+	for y := range h {
+		for x := range w {
+			c := li.l[y*w+x]
+			var best float32
+			for _, d := range dirs {
+				for k := 1; k <= 2; k++ {
+					ax, ay, bx, by := x-k*d[0], y-k*d[1], x+k*d[0], y+k*d[1]
+					if ax < 0 || ay < 0 || ay >= h || bx >= w || by < 0 || by >= h {
+						continue
+					}
+					a, b := li.l[ay*w+ax], li.l[by*w+bx]
+					best = max(best, min(a, b)-c, c-max(a, b))
+				}
+			}
+			out[y*w+x] = best
+		}
+	}
+	return out
 }
 
 // segnetWeights are the learned segmentation's weights, trained by

@@ -79,3 +79,34 @@ func TestLearnedSegmentationFindsTheObject(t *testing.T) {
 		t.Logf("mean IoU %.3f", iou)
 	}
 }
+
+// A pixel-wide line scores its contrast whatever its direction; the edge
+// between two flat regions scores nothing.
+func TestLineResponseFindsThinLinesNotEdges(t *testing.T) {
+	const w, h = 20, 20
+	li := &labImage{w: w, h: h, l: make([]float32, w*h), a: make([]float32, w*h), b: make([]float32, w*h)}
+	for i := range li.l {
+		li.l[i] = 60
+	}
+	for y := range h {
+		li.l[y*w+5] = 20 // a dark vertical line
+		for x := 12; x < w; x++ {
+			li.l[y*w+x] = 90 // a bright region to the right: an edge at x = 12
+		}
+	}
+	for x := 6; x < 11; x++ {
+		li.l[15*w+x] = 80 // a bright horizontal line
+	}
+	r := lineResponse(li)
+	if got := r[8*w+5]; got != 40 {
+		t.Errorf("dark line scores %v, want 40", got)
+	}
+	if got := r[15*w+8]; got != 20 {
+		t.Errorf("bright line scores %v, want 20", got)
+	}
+	for _, x := range []int{11, 12, 13} {
+		if got := r[8*w+x]; got != 0 {
+			t.Errorf("edge pixel x=%d scores %v, want 0", x, got)
+		}
+	}
+}
