@@ -87,8 +87,8 @@ const descriptorVersion = "6"
 // HOG-like grid of gradient orientation histograms) and silhouette shape
 // (a downsampled mask, a radial profile and the aspect ratio); the layout
 // and shape blocks are then whitened as learned from random objects
-// (whiten.go). As a QueryEmbedder it describes a query photograph once per hypothesis about
-// where the product is (see hypotheses).
+// (whiten.go). As a QueryEmbedder it describes a query photograph once
+// per hypothesis about where the product is (see hypotheses).
 type Descriptor struct {
 	weights        [numBlocks]float32
 	penaltyWeights [NumCues]float32

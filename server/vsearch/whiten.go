@@ -125,9 +125,11 @@ func checkWhitening(blocks []WhitenedBlock) error {
 		if len(b.Mean) != d || len(b.Proj) != d*d {
 			return fmt.Errorf("%w: block %d has %d means and %d projection values, want %d and %d", ErrWhitening, b.Block, len(b.Mean), len(b.Proj), d, d*d)
 		}
-		for _, v := range append(b.Mean[:len(b.Mean):len(b.Mean)], b.Proj...) {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return fmt.Errorf("%w: block %d holds %v", ErrWhitening, b.Block, v)
+		for _, values := range [][]float32{b.Mean, b.Proj} {
+			for _, v := range values {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					return fmt.Errorf("%w: block %d holds %v", ErrWhitening, b.Block, v)
+				}
 			}
 		}
 	}

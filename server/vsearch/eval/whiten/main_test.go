@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"math/rand/v2"
@@ -57,15 +58,23 @@ func TestLearnDiscountsWhatChangesBetweenPictures(t *testing.T) {
 }
 
 // TestRunWritesAWhiteningTheDescriptorReads runs the whole command on a
-// few objects.
+// few objects, twice, with different numbers of workers: the same seed
+// must give the same bytes.
 func TestRunWritesAWhiteningTheDescriptorReads(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "whiten.bin")
-	if err := run(context.Background(), out, Options{Objects: 3, Views: 2, Photos: 1, Seed: 1, Shrink: 1, Blocks: []string{"layout", "shape"}, Workers: 2}); err != nil {
-		t.Fatal(err)
+	learn := func(workers int) []byte {
+		out := filepath.Join(t.TempDir(), "whiten.bin")
+		if err := run(context.Background(), out, Options{Objects: 3, Views: 2, Photos: 1, Seed: 1, Shrink: 1, Blocks: []string{"layout", "shape"}, Workers: workers}); err != nil {
+			t.Fatal(err)
+		}
+		blob, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return blob
 	}
-	blob, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
+	blob := learn(2)
+	if !bytes.Equal(blob, learn(1)) {
+		t.Error("one and two workers learned different whitenings")
 	}
 	ws, err := vsearch.UnmarshalWhitening(blob)
 	if err != nil {
