@@ -14,8 +14,8 @@ import (
 	"context"
 	"fmt"
 	"image"
-	_ "image/jpeg" // labelled sets are JPEG
-	_ "image/png"  // and PNG
+	"image/jpeg"  // labelled sets are JPEG
+	_ "image/png" // and PNG
 	"io"
 	"os"
 	"path/filepath"
@@ -138,6 +138,20 @@ func embedEach[T any](items []Item, what string, embed func(image.Image) (T, err
 	}
 	busy := time.Since(start) * time.Duration(workers)
 	return out, busy / time.Duration(max(len(items), 1)), nil
+}
+
+// JPEGRoundTrip compresses img at quality and decodes it again, as a
+// shopper's upload arrives; the generated training pictures go through it.
+func JPEGRoundTrip(img image.Image, quality int) (image.Image, error) {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
+		return nil, fmt.Errorf("eval: encode: %w", err)
+	}
+	out, err := jpeg.Decode(&buf)
+	if err != nil {
+		return nil, fmt.Errorf("eval: decode: %w", err)
+	}
+	return out, nil
 }
 
 // Parallel calls f(0) … f(n-1) on workers goroutines (at least one) and

@@ -11,11 +11,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
-	"image/jpeg"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -102,13 +100,9 @@ func sample(ctx context.Context, rng *rand.Rand) (segnet.Sample, error) {
 	if err != nil {
 		return segnet.Sample{}, err
 	}
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
-		return segnet.Sample{}, fmt.Errorf("encode: %w", err)
-	}
-	photo, err := jpeg.Decode(&buf)
+	photo, err := eval.JPEGRoundTrip(img, quality)
 	if err != nil {
-		return segnet.Sample{}, fmt.Errorf("decode: %w", err)
+		return segnet.Sample{}, err
 	}
 	in, err := vsearch.SegmentationInput(ctx, photo)
 	if err != nil {

@@ -16,12 +16,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
-	"image"
-	"image/jpeg"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -121,7 +118,7 @@ func describeObjects(ctx context.Context, opt Options) ([]object, error) {
 			o.views = append(o.views, slices.Concat(b[:]...))
 		}
 		for k, s := range shots {
-			photo, err := jpegRoundTrip(s, qualities[k])
+			photo, err := eval.JPEGRoundTrip(s, qualities[k])
 			if err != nil {
 				return object{}, fmt.Errorf("object %d: %w", i, err)
 			}
@@ -133,15 +130,6 @@ func describeObjects(ctx context.Context, opt Options) ([]object, error) {
 		}
 		return o, nil
 	})
-}
-
-// jpegRoundTrip compresses img at quality as a shopper's upload is.
-func jpegRoundTrip(img image.Image, quality int) (image.Image, error) {
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
-		return nil, fmt.Errorf("encode: %w", err)
-	}
-	return jpeg.Decode(&buf)
 }
 
 // Learn computes the whitening of opt.Blocks from objs.
