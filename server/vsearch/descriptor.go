@@ -77,7 +77,10 @@ const DescriptorName = "vitrine-desc"
 // graph cut of isolate's mask gone (segment.go; gallery vectors
 // unchanged). Version 6: the segmentation sees thin lines (a ninth input
 // plane), and the layout and shape blocks are whitened (whiten.go).
-const descriptorVersion = "6"
+// Version 7: the learned segmentation's generous mask is a third query
+// hypothesis, and the two masks of isolate's without flat regions are
+// gone (gallery vectors unchanged).
+const descriptorVersion = "7"
 
 // Descriptor is the built-in pure-Go embedder: no model files, a few
 // milliseconds per image. It isolates the product — a cut-out by its

@@ -118,12 +118,16 @@ func TestHypothesesSeparateTheProductFromClutter(t *testing.T) {
 	if len(hyps) < 2 || len(hyps) > maxHypotheses {
 		t.Fatalf("%d hypotheses, want 2…%d", len(hyps), maxHypotheses)
 	}
-	lm, _, err := learnedMask(li, rawForeground(li), flatRegions(li))
+	lm, sure, err := learnedMask(li, rawForeground(li), flatRegions(li))
 	if err != nil || lm == nil {
 		t.Fatalf("learned mask %v, %v", lm != nil, err)
 	}
 	if !slices.Equal(boxed(lm, li.w, li.h).mask, hyps[0].mask) {
 		t.Error("the first hypothesis is not the learned segmentation's mask")
+	}
+	generous := boxed(generousMask(sure, li.w, li.h), li.w, li.h).mask
+	if !slices.ContainsFunc(hyps, func(fg foreground) bool { return slices.Equal(fg.mask, generous) }) {
+		t.Error("no hypothesis is the learned segmentation's generous mask")
 	}
 	// isolate keeps the rectangle (as large and as central as the disc);
 	// some hypothesis must be the disc alone: box (70,50)-(130,110).

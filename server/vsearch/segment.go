@@ -231,8 +231,23 @@ func learnedMask(li *labImage, raw, flat []bool) (mask, sure []bool, err error) 
 	return mask, sure, nil
 }
 
+// generousMask is the learned segmentation's generous mask: all it is not
+// sure is background (sure, from learnedMask, w×h), its components kept as
+// isolate keeps the border model's. Where the network is unsure is mostly
+// the thin parts — a lamp's pole, a chair's legs — that its 0.5 threshold
+// cuts off.
+func generousMask(sure []bool, w, h int) []bool {
+	unsure := make([]bool, len(sure))
+	for i, s := range sure {
+		unsure[i] = !s
+	}
+	labels, comps := components(unsure, w, h)
+	return keepComponents(labels, comps, keepScoreRatio)
+}
+
 // learnedSureBackground: pixels the learned segmentation gives less than
-// this probability are certain background for its graph-cut refinement.
+// this probability are certain background for its graph-cut refinement,
+// and the rest make its generous mask (hypotheses).
 const learnedSureBackground = 0.1
 
 // SegmentationProbability is the learned segmentation's probability that
