@@ -233,9 +233,8 @@ func learnedMask(li *labImage, raw, flat []bool) (mask, sure []bool, err error) 
 
 // generousMask is the learned segmentation's generous mask: all it is not
 // sure is background (sure, from learnedMask, w×h), its components kept as
-// isolate keeps the border model's. Where the network is unsure is mostly
-// the thin parts — a lamp's pole, a chair's legs — that its 0.5 threshold
-// cuts off.
+// isolate keeps the border model's. It takes back product pixels the 0.5
+// threshold cuts off, often thin parts such as a lamp's pole.
 func generousMask(sure []bool, w, h int) []bool {
 	unsure := make([]bool, len(sure))
 	for i, s := range sure {
