@@ -68,6 +68,20 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseOBJ$$' -fuzztime $(FUZZTIME) ./server/assetpipe
 	$(GO) test -run '^$$' -fuzz '^FuzzUnmarshal$$' -fuzztime $(FUZZTIME) ./server/vsearch/segnet
 	$(GO) test -run '^$$' -fuzz '^FuzzUnmarshalWhitening$$' -fuzztime $(FUZZTIME) ./server/vsearch
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeQueryImage$$' -fuzztime $(FUZZTIME) ./server/vsearch
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeIndex$$' -fuzztime $(FUZZTIME) ./server/vsearch
+	$(GO) test -run '^$$' -fuzz '^FuzzBuildLODs$$' -fuzztime $(FUZZTIME) ./server/assetpipe
+	$(GO) test -run '^$$' -fuzz '^FuzzTextureExtensions$$' -fuzztime $(FUZZTIME) ./server/assetpipe
+	$(GO) test -run '^$$' -fuzz '^FuzzValidateKey$$' -fuzztime $(FUZZTIME) ./server/blob
+	$(GO) test -run '^$$' -fuzz '^FuzzScanFrames$$' -fuzztime $(FUZZTIME) ./server/signals
+	$(GO) test -run '^$$' -fuzz '^FuzzSignalBody$$' -fuzztime $(FUZZTIME) ./server/signals
+	$(GO) test -run '^$$' -fuzz '^FuzzReadObject$$' -fuzztime $(FUZZTIME) ./server/signals
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeMeasureRequest$$' -fuzztime $(FUZZTIME) ./server/placement
+	$(GO) test -run '^$$' -fuzz '^FuzzDispatch$$' -fuzztime $(FUZZTIME) ./server/ws
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./wasm/glb
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./wasm/ibl
+	$(GO) test -run '^$$' -fuzz '^FuzzParseLength$$' -fuzztime $(FUZZTIME) ./wasm/placeflow
+	$(GO) test -run '^$$' -fuzz '^FuzzAssembler$$' -fuzztime $(FUZZTIME) ./wasm/stream
 
 ## e2e: only the end-to-end tests (real server binary, headless Chromium)
 e2e: minio
