@@ -36,6 +36,22 @@ func TestSegmentationInputPlanes(t *testing.T) {
 	}
 }
 
+// trainingPhoto renders photograph i of segtrain's kind from another seed
+// than segtrain's, as the working picture and its true mask at that size.
+func trainingPhoto(ctx context.Context, t *testing.T, seed uint64, i int) (*labImage, *image.NRGBA) {
+	t.Helper()
+	img, mask, _, err := synth.TrainingSample(ctx, rand.New(rand.NewPCG(seed, uint64(i))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, err := smallNRGBA(img, workSide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	li := toLab(small)
+	return li, imaging.Resize(mask, li.w, li.h, imaging.Box)
+}
+
 // The embedded network must segment photographs it was not trained on:
 // procedural objects from another seed than segtrain's, with their true
 // masks. An untrained network scores about 0.08 here.
@@ -47,20 +63,11 @@ func TestLearnedSegmentationFindsTheObject(t *testing.T) {
 	var sum float64
 	const n = 24
 	for i := range n {
-		img, mask, _, err := synth.TrainingSample(ctx, rand.New(rand.NewPCG(424242, uint64(i))))
-		if err != nil {
-			t.Fatal(err)
-		}
-		small, err := smallNRGBA(img, workSide)
-		if err != nil {
-			t.Fatal(err)
-		}
-		li := toLab(small)
+		li, truth := trainingPhoto(ctx, t, 424242, i)
 		prob, err := learnedProbability(li, rawForeground(li), flatRegions(li))
 		if err != nil {
 			t.Fatal(err)
 		}
-		truth := imaging.Resize(mask, li.w, li.h, imaging.Box)
 		inter, union := 0, 0
 		for k, p := range prob {
 			a, b := p >= 0.5, truth.Pix[4*k] >= 128
@@ -124,15 +131,7 @@ func TestGenerousMaskFindsWhatTheLearnedMaskMisses(t *testing.T) {
 	const n = 24
 	var recall, generousRecall, generousPrecision, learned, lost float64
 	for i := range n {
-		img, mask, _, err := synth.TrainingSample(ctx, rand.New(rand.NewPCG(525252, uint64(i))))
-		if err != nil {
-			t.Fatal(err)
-		}
-		small, err := smallNRGBA(img, workSide)
-		if err != nil {
-			t.Fatal(err)
-		}
-		li := toLab(small)
+		li, truth := trainingPhoto(ctx, t, 525252, i)
 		lm, sure, err := learnedMask(li, rawForeground(li), flatRegions(li))
 		if err != nil {
 			t.Fatal(err)
@@ -141,7 +140,6 @@ func TestGenerousMaskFindsWhatTheLearnedMaskMisses(t *testing.T) {
 			continue // nothing found: no hypotheses from the network at all
 		}
 		gm := generousMask(sure, li.w, li.h)
-		truth := imaging.Resize(mask, li.w, li.h, imaging.Box)
 		var product, inLearned, inGenerous, generous float64
 		for k := range gm {
 			p := truth.Pix[4*k] >= 128
