@@ -21,8 +21,11 @@ func main() {
 	yawOffset := flag.Float64("yaw-offset", 30, "offset of the queries' viewpoints from the gallery's, degrees")
 	gallery := flag.Bool("gallery", true, "write the gallery")
 	masks := flag.Bool("masks", false, "also write each query's true product mask under masks/")
+	noExposure := flag.Bool("no-exposure", false, "ablation: leave out the queries' exposure change")
+	noCast := flag.Bool("no-cast", false, "ablation: leave out the queries' colour cast")
 	flag.Parse()
-	opt := synth.Options{Seed: *seed, QueriesPerProduct: *perProduct, QueryYawOffsetDeg: *yawOffset, Gallery: *gallery, Queries: true, Masks: *masks}
+	opt := synth.Options{Seed: *seed, QueriesPerProduct: *perProduct, QueryYawOffsetDeg: *yawOffset, Gallery: *gallery, Queries: true, Masks: *masks,
+		NoExposure: *noExposure, NoCast: *noCast}
 	if err := synth.Generate(context.Background(), *out, opt); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -52,6 +52,10 @@ type Options struct {
 	// pixel): training and diagnosis data for segmentation, never an input
 	// of the search.
 	Masks bool
+	// NoExposure and NoCast leave out the queries' exposure change and
+	// colour cast, every other choice (and so every other pixel's cause)
+	// unchanged: ablations that measure what each costs the search.
+	NoExposure, NoCast bool
 }
 
 // Sizes of the generated images.
@@ -262,7 +266,15 @@ func query(ctx context.Context, p product, q int, opt Options, rng *rand.Rand) (
 	at := place(rng, w, h, side, 0.08, 0.14)
 	canvas := background(q%len(Backgrounds), w, h, rng)
 	mask := paste(rng, canvas, obj, at)
-	expose(canvas, 0.7+rng.Float64()*0.6, [3]float64{0.9 + rng.Float64()*0.2, 0.9 + rng.Float64()*0.2, 0.9 + rng.Float64()*0.2})
+	gain := 0.7 + rng.Float64()*0.6
+	cast := [3]float64{0.9 + rng.Float64()*0.2, 0.9 + rng.Float64()*0.2, 0.9 + rng.Float64()*0.2}
+	if opt.NoExposure {
+		gain = 1
+	}
+	if opt.NoCast {
+		cast = [3]float64{1, 1, 1}
+	}
+	expose(canvas, gain, cast)
 	return canvas, mask, 30 + rng.IntN(61), nil
 }
 

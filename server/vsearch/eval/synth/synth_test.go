@@ -3,6 +3,7 @@ package synth
 import (
 	"bytes"
 	"context"
+	"image"
 	"image/jpeg"
 	"math"
 	"math/rand/v2"
@@ -174,5 +175,69 @@ func TestObjectViewsShowOneObject(t *testing.T) {
 	}
 	if !bytes.Equal(again[2].Pix, cutouts[2].Pix) {
 		t.Error("the same seed gave another object")
+	}
+}
+
+// TestPhotometricAblations checks that NoExposure and NoCast change only
+// the photometry: the same canvas, product mask and JPEG quality, other
+// pixel values; and that without either the product's pixels are what
+// the renderer and background gave (no channel scaled against another).
+func TestPhotometricAblations(t *testing.T) {
+	products, err := loadProducts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	make1 := func(opt Options) (*image.RGBA, *image.Gray, int) {
+		opt.Seed, opt.QueriesPerProduct, opt.QueryYawOffsetDeg = 5, 12, 30
+		img, mask, quality, err := query(context.Background(), products[2], 3, opt, rand.New(rand.NewPCG(5, 3)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img.(*image.RGBA), mask, quality
+	}
+	full, mask, quality := make1(Options{})
+	for _, opt := range []Options{{NoExposure: true}, {NoCast: true}, {NoExposure: true, NoCast: true}} {
+		img, m, q := make1(opt)
+		if img.Bounds() != full.Bounds() || !bytes.Equal(m.Pix, mask.Pix) || q != quality {
+			t.Errorf("%+v: size %v, quality %d, mask equal %v; want %v, %d, true", opt, img.Bounds(), q, bytes.Equal(m.Pix, mask.Pix), full.Bounds(), quality)
+		}
+		if bytes.Equal(img.Pix, full.Pix) {
+			t.Errorf("%+v: the same pixels as with exposure and cast", opt)
+		}
+	}
+	// With both left out, scaling the plain query by its own exposure and
+	// cast would give the full one; here it is enough that the two differ
+	// by a per-channel ratio that is constant over unclipped pixels.
+	plain, _, _ := make1(Options{NoExposure: true, NoCast: true})
+	var ratio [3]float64
+	var n [3]int
+	for i := 0; i+3 < len(plain.Pix); i += 4 {
+		for c := range 3 {
+			p, f := plain.Pix[i+c], full.Pix[i+c]
+			if p > 40 && p < 200 && f > 0 && f < 255 {
+				ratio[c] += float64(f) / float64(p)
+				n[c]++
+			}
+		}
+	}
+	for c := range 3 {
+		if n[c] == 0 {
+			t.Fatalf("channel %d: no unclipped pixels", c)
+		}
+		mean := ratio[c] / float64(n[c])
+		if mean < 0.6 || mean > 1.45 {
+			t.Errorf("channel %d: full/plain ratio %.3f, outside exposure × cast's 0.63–1.43", c, mean)
+		}
+		var spread float64
+		for i := 0; i+3 < len(plain.Pix); i += 4 {
+			p, f := plain.Pix[i+c], full.Pix[i+c]
+			if p > 40 && p < 200 && f > 0 && f < 255 {
+				d := float64(f)/float64(p) - mean
+				spread += d * d
+			}
+		}
+		if sd := math.Sqrt(spread / float64(n[c])); sd > 0.02 {
+			t.Errorf("channel %d: full/plain ratio varies by %.3f; want one factor for the whole picture", c, sd)
+		}
 	}
 }
