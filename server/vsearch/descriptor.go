@@ -1,6 +1,7 @@
 package vsearch
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"image"
@@ -251,13 +252,26 @@ func (d *Descriptor) EmbedQueryBlocks(ctx context.Context, img image.Image) ([][
 	if err != nil {
 		return nil, nil, err
 	}
+	// Two at a time, as hypotheses' steps (both): the even masks here,
+	// the odd ones beside.
 	out := make([][numBlocks][]float32, len(fgs))
-	for i, fg := range fgs {
-		if out[i], err = d.describe(li, fg); err != nil {
-			return nil, nil, err
-		}
+	var errs [2]error
+	both(func() { errs[1] = d.describeEvery(li, fgs, out, 1) }, func() { errs[0] = d.describeEvery(li, fgs, out, 0) })
+	if err := cmp.Or(errs[0], errs[1]); err != nil {
+		return nil, nil, err
 	}
 	return out, cues, nil
+}
+
+// describeEvery describes fgs[first], fgs[first+2], … into out.
+func (d *Descriptor) describeEvery(li *labImage, fgs []foreground, out [][numBlocks][]float32, first int) error {
+	for i := first; i < len(fgs); i += 2 {
+		var err error
+		if out[i], err = d.describe(li, fgs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // prepare shrinks img to the working size and converts it to CIELAB,

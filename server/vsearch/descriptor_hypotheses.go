@@ -40,44 +40,55 @@ const maxHypotheses = 8
 // cues (plausibility.go). It fails only if the embedded network does.
 func hypotheses(li *labImage) ([]foreground, []PlausibilityCues, error) {
 	w, h := li.w, li.h
-	raw := rawForeground(li)
+	// The independent steps run two at a time (see both): the border
+	// model's mask beside the flat regions, then the graph cut of the
+	// mask without flat regions beside the network.
+	var raw, flat []bool
+	both(func() { raw = rawForeground(li) }, func() { flat = flatRegions(li) })
 	labels, comps := components(raw, w, h)
 	masks := [][]bool{
 		keepComponents(labels, comps, keepScoreRatio),
 		keepComponents(labels, comps, 1),
 	}
-	flat := flatRegions(li)
 	notFlat := make([]bool, len(raw))
 	for i := range raw {
 		notFlat[i] = raw[i] && !flat[i]
 	}
-	labels, comps = components(notFlat, w, h)
 	// A graph-cut refinement (foreground_graphcut.go) of the foreground
 	// without flat regions, with those regions as certain background,
 	// which puts the colours of painted shapes merged with the product
 	// into the background's model.
-	if cut := refineCut(li, keepComponents(labels, comps, keepScoreRatio), flat); cut != nil {
-		labels, comps = components(cut, w, h)
-		masks = append(masks, keepComponents(labels, comps, keepScoreRatio))
-	}
-
-	// The learned segmentation (segment.go) goes first: its mask, and
-	// that mask refined by a graph cut with what the network is sure of
-	// as background. Being first, the learned mask is never dropped as
-	// flat (a framed print or a flat-coloured product is flat) and is
-	// what the other hypotheses' disagreement is measured against.
-	lm, sure, err := learnedMask(li, raw, flat)
+	var stepCut []bool
+	var err error
+	both(func() {
+		labels, comps := components(notFlat, w, h)
+		if cut := refineCut(li, keepComponents(labels, comps, keepScoreRatio), flat); cut != nil {
+			labels, comps = components(cut, w, h)
+			stepCut = keepComponents(labels, comps, keepScoreRatio)
+		}
+	}, func() {
+		// The learned segmentation (segment.go) goes first: its mask,
+		// and that mask refined by a graph cut with what the network is
+		// sure of as background. Being first, the learned mask is never
+		// dropped as flat (a framed print or a flat-coloured product is
+		// flat) and is what the other hypotheses' disagreement is
+		// measured against.
+		var lm, sure []bool
+		if lm, sure, err = learnedMask(li, raw, flat); err != nil || lm == nil {
+			return
+		}
+		front := [][]bool{lm}
+		if cut := refineCut(li, lm, sure); cut != nil {
+			labels, comps := components(cut, w, h)
+			front = append(front, keepComponents(labels, comps, keepScoreRatio))
+		}
+		masks = append(append(front, generousMask(sure, w, h)), masks...)
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	if lm != nil {
-		front := [][]bool{lm}
-		if cut := refineCut(li, lm, sure); cut != nil {
-			labels, comps = components(cut, w, h)
-			front = append(front, keepComponents(labels, comps, keepScoreRatio))
-		}
-		front = append(front, generousMask(sure, w, h))
-		masks = append(front, masks...)
+	if stepCut != nil {
+		masks = append(masks, stepCut)
 	}
 
 	out := make([]foreground, 0, maxHypotheses)
@@ -96,6 +107,19 @@ func hypotheses(li *labImage) ([]foreground, []PlausibilityCues, error) {
 		cues[i] = hypothesisCues(fg, out[0], flat, w, h)
 	}
 	return out, cues, nil
+}
+
+// both runs f on another goroutine and g on this one, and returns when
+// both have: a query's independent steps take the time of the longer
+// one on a machine with a core to spare.
+func both(f, g func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	g()
+	<-done
 }
 
 // trueCount is the number of set pixels of m, as a float64 for

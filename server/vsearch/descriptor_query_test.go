@@ -190,6 +190,65 @@ func TestEmbedQuery(t *testing.T) {
 	}
 }
 
+// TestEmbedQueryBlocksInOrder checks the concurrent query path against
+// a plain one: the same hypotheses, each described in its own place, the
+// same cues, and the same again on a second run.
+func TestEmbedQueryBlocksInOrder(t *testing.T) {
+	ctx := context.Background()
+	d := NewDescriptor()
+	photos := []image.Image{clutterScene()}
+	for _, name := range []string{"lamp-arc-brass/q01.jpg", "table-oak-160/q05.jpg", "glasses-tortoise/q03.jpg"} {
+		data, err := os.ReadFile(filepath.Join("testdata/eval/queries", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := DecodeQueryImage(data, 4<<20, 4096*4096)
+		if err != nil {
+			t.Fatal(err)
+		}
+		photos = append(photos, img)
+	}
+	for k, photo := range photos {
+		got, cues, err := d.EmbedQueryBlocks(ctx, photo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		li, cutout, err := d.prepare(ctx, photo)
+		if err != nil || cutout != nil {
+			t.Fatalf("photo %d: prepare: cut-out %v, %v", k, cutout != nil, err)
+		}
+		fgs, wantCues, err := hypotheses(li)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(fgs) || !slices.Equal(cues, wantCues) {
+			t.Fatalf("photo %d: %d hypotheses, cues %v; want %d, %v", k, len(got), cues, len(fgs), wantCues)
+		}
+		for i, fg := range fgs {
+			want, err := d.describe(li, fg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for b := range numBlocks {
+				if !slices.Equal(got[i][b], want[b]) {
+					t.Errorf("photo %d hypothesis %d block %d differs from its one-at-a-time description", k, i, b)
+				}
+			}
+		}
+		again, _, err := d.EmbedQueryBlocks(ctx, photo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range again {
+			for b := range numBlocks {
+				if !slices.Equal(again[i][b], got[i][b]) {
+					t.Errorf("photo %d hypothesis %d block %d: a second run differs", k, i, b)
+				}
+			}
+		}
+	}
+}
+
 // TestSearchTakesTheBestHypothesis indexes a red disc and a green
 // rectangle as cut-outs; the cluttered photo shows both, and its disc
 // hypothesis must find the disc.
