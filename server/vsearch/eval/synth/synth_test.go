@@ -180,8 +180,8 @@ func TestObjectViewsShowOneObject(t *testing.T) {
 
 // TestPhotometricAblations checks that NoExposure and NoCast change only
 // the photometry: the same canvas, product mask and JPEG quality, other
-// pixel values; and that without either the product's pixels are what
-// the renderer and background gave (no channel scaled against another).
+// pixel values; and that the full query is the one with both left out
+// times one factor per channel.
 func TestPhotometricAblations(t *testing.T) {
 	products, err := loadProducts()
 	if err != nil {
@@ -205,9 +205,8 @@ func TestPhotometricAblations(t *testing.T) {
 			t.Errorf("%+v: the same pixels as with exposure and cast", opt)
 		}
 	}
-	// With both left out, scaling the plain query by its own exposure and
-	// cast would give the full one; here it is enough that the two differ
-	// by a per-channel ratio that is constant over unclipped pixels.
+	// Over pixels clipped in neither, full/plain is exposure × cast: one
+	// ratio per channel, within the generator's ranges.
 	plain, _, _ := make1(Options{NoExposure: true, NoCast: true})
 	var ratio [3]float64
 	var n [3]int
