@@ -172,7 +172,39 @@ func (g *Gallery) saveLocked(ctx context.Context) error {
 	if err := g.store.Put(ctx, g.key+".json", bytes.NewReader(data), int64(len(data)), blob.PutOptions{ContentType: "application/json"}); err != nil {
 		return fmt.Errorf("vsearch: save index state: %w", err)
 	}
+	g.removeStaleIndexes(ctx, time.Now())
 	return nil
+}
+
+// staleIndexAge is how long an index of another version of the gallery's
+// embedder may go unwritten before removeStaleIndexes deletes it. A server
+// still running that version saves its index whenever the catalog
+// changes; one gone for a week (a descriptor version replaced by the
+// next) has left a copy of the whole index behind, 1.5 KB per vector.
+const staleIndexAge = 7 * 24 * time.Hour
+
+// removeStaleIndexes deletes the saved indexes (and their state files)
+// of the gallery's embedder in other versions that were last written
+// before now − staleIndexAge. Other embedders' indexes are left alone.
+// Failures are logged: the index just saved is what matters.
+func (g *Gallery) removeStaleIndexes(ctx context.Context, now time.Time) {
+	prefix := "vsearch/" + sanitizeKey(g.svc.Embedder().Name()+"@")
+	infos, err := g.store.List(ctx, prefix)
+	if err != nil {
+		g.log.Warn("vsearch: cannot list old indexes", "prefix", prefix, "err", err)
+		return
+	}
+	for _, in := range infos {
+		base := strings.TrimSuffix(in.Key, ".json")
+		if base == g.key || !strings.HasSuffix(base, ".vsix") || now.Sub(in.Modified) < staleIndexAge {
+			continue
+		}
+		if err := g.store.Delete(ctx, in.Key); err != nil {
+			g.log.Warn("vsearch: cannot remove a stale index", "key", in.Key, "err", err)
+			continue
+		}
+		g.log.Info("vsearch: removed a stale index", "key", in.Key, "last_written", in.Modified, "bytes", in.SizeBytes)
+	}
 }
 
 // productImages decodes a product's photos and rendered views.

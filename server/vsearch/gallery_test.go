@@ -3,7 +3,11 @@ package vsearch
 import (
 	"bytes"
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/vitrine-shop/vitrine/server/blob"
 	"github.com/vitrine-shop/vitrine/server/blob/fsstore"
@@ -41,5 +45,61 @@ func TestOpenGalleryRebuildsCorruptIndex(t *testing.T) {
 	}
 	if n := g.Service().Index().Stats().Products; n != 0 {
 		t.Fatalf("gallery holds %d products, want an empty index", n)
+	}
+}
+
+// TestSaveRemovesStaleIndexes: saving the index deletes the files of the
+// same embedder's other versions unwritten for staleIndexAge, and nothing
+// else: not a version written recently, not another embedder's index, not
+// other files.
+func TestSaveRemovesStaleIndexes(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	store, err := fsstore.New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-staleIndexAge - time.Hour)
+	write := func(key string, modified time.Time) {
+		data := []byte("an index of another version")
+		if err := store.Put(ctx, key, bytes.NewReader(data), int64(len(data)), blob.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(filepath.Join(root, filepath.FromSlash(key)), modified, modified); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stale := []string{"vsearch/vitrine-desc@5_389.vsix", "vsearch/vitrine-desc@5_389.vsix.json", "vsearch/vitrine-desc@6_389.vsix"}
+	kept := []string{
+		"vsearch/vitrine-desc@6+w=1_1_1_1_389.vsix", // written recently: a server may still run it
+		"vsearch/hsv-hist@1_128.vsix",               // another embedder
+		"vsearch/vitrine-desc@5_389.notes",          // not an index
+	}
+	for _, k := range stale {
+		write(k, old)
+	}
+	write(kept[0], time.Now())
+	write(kept[1], old)
+	write(kept[2], old)
+
+	g, err := OpenGallery(ctx, NewDescriptor(), store, emptyCatalog{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.mu.Lock()
+	err = g.saveLocked(ctx)
+	g.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range stale {
+		if _, err := store.Stat(ctx, k); !errors.Is(err, blob.ErrNotFound) {
+			t.Errorf("%s: Stat = %v, want it removed", k, err)
+		}
+	}
+	for _, k := range append(kept, g.key, g.key+".json") {
+		if _, err := store.Stat(ctx, k); err != nil {
+			t.Errorf("%s: Stat = %v, want it kept", k, err)
+		}
 	}
 }
