@@ -61,10 +61,8 @@ func hypotheses(li *labImage) ([]foreground, []PlausibilityCues, error) {
 	var stepCut []bool
 	var err error
 	both(func() {
-		labels, comps := components(notFlat, w, h)
-		if cut := refineCut(li, keepComponents(labels, comps, keepScoreRatio), flat); cut != nil {
-			labels, comps = components(cut, w, h)
-			stepCut = keepComponents(labels, comps, keepScoreRatio)
+		if cut := refineCut(li, selectComponents(notFlat, w, h), flat); cut != nil {
+			stepCut = selectComponents(cut, w, h)
 		}
 	}, func() {
 		// The learned segmentation (segment.go) goes first: its mask,
@@ -79,8 +77,7 @@ func hypotheses(li *labImage) ([]foreground, []PlausibilityCues, error) {
 		}
 		front := [][]bool{lm}
 		if cut := refineCut(li, lm, sure); cut != nil {
-			labels, comps := components(cut, w, h)
-			front = append(front, keepComponents(labels, comps, keepScoreRatio))
+			front = append(front, selectComponents(cut, w, h))
 		}
 		masks = append(append(front, generousMask(sure, w, h)), masks...)
 	})

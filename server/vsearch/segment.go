@@ -223,8 +223,7 @@ func learnedMask(li *labImage, raw, flat []bool) (mask, sure []bool, err error) 
 		learned[i] = p >= 0.5
 		sure[i] = p < learnedSureBackground
 	}
-	labels, comps := components(learned, li.w, li.h)
-	mask = keepComponents(labels, comps, keepScoreRatio)
+	mask = selectComponents(learned, li.w, li.h)
 	if trueCount(mask) < minMaskFraction*float64(len(mask)) {
 		return nil, nil, nil
 	}
@@ -240,8 +239,7 @@ func generousMask(sure []bool, w, h int) []bool {
 	for i, s := range sure {
 		unsure[i] = !s
 	}
-	labels, comps := components(unsure, w, h)
-	return keepComponents(labels, comps, keepScoreRatio)
+	return selectComponents(unsure, w, h)
 }
 
 // learnedSureBackground: pixels the learned segmentation gives less than
