@@ -291,7 +291,7 @@ func BenchmarkWholeQuery(b *testing.B) {
 	s.index.space = SpaceOf(s.emb)
 	defer func() { s.index.space = Space{Name: "bench", Version: "1", Dim: benchDim} }()
 	ctx := context.Background()
-	query := func(i int) time.Duration {
+	query := func(b *testing.B, i int) time.Duration {
 		t0 := time.Now()
 		img, err := DecodeQueryImage(images[i%len(images)], 4<<20, 4096*4096)
 		if err != nil {
@@ -306,7 +306,7 @@ func BenchmarkWholeQuery(b *testing.B) {
 	b.Run("one-stream", func(b *testing.B) {
 		lat := make([]time.Duration, 0, b.N)
 		for i := 0; i < b.N; i++ {
-			lat = append(lat, query(i))
+			lat = append(lat, query(b, i))
 		}
 		reportLatencies(b, lat)
 	})
@@ -325,7 +325,7 @@ func BenchmarkWholeQuery(b *testing.B) {
 					if i >= b.N {
 						return
 					}
-					lats[k] = append(lats[k], query(i))
+					lats[k] = append(lats[k], query(b, i))
 				}
 			}()
 		}
