@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -64,7 +65,7 @@ func TestRunEvalPrintsTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := out.String()
-	for _, want := range []string{"embedder", "R@1", "mAP", "hsv-hist@1/128  1.000  1.000  1.000", "chair-oak"} {
+	for _, want := range []string{"embedder", "R@1", "mAP", "hsv-hist@1/128  1.000  1.000  1.000", "R@1 95% interval (Wilson score, 231 queries): hsv-hist@1/128 0.984–1.000", "chair-oak"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("report lacks %q:\n%s", want, text)
 		}
@@ -74,6 +75,25 @@ func TestRunEvalPrintsTable(t *testing.T) {
 	}
 	if err := RunEval(ctx, &out, "does-not-exist", committedQueries, vsearch.ColourHistogram{}); err == nil {
 		t.Error("missing gallery accepted")
+	}
+}
+
+func TestWilsonInterval(t *testing.T) {
+	for _, c := range []struct {
+		hits, n int
+		lo, hi  float64
+	}{
+		{112, 132, 0.7775, 0.8997}, // the committed set's Recall@1 at version 7
+		{8, 132, 0.0310, 0.1150},
+		{759, 880, 0.8382, 0.8837},
+		{132, 132, 0.9717, 1},
+		{0, 10, 0, 0.2775},
+		{0, 0, 0, 1},
+	} {
+		lo, hi := WilsonInterval(c.hits, c.n)
+		if math.Abs(lo-c.lo) > 1e-4 || math.Abs(hi-c.hi) > 1e-4 {
+			t.Errorf("WilsonInterval(%d, %d) = %.4f–%.4f, want %.4f–%.4f", c.hits, c.n, lo, hi, c.lo, c.hi)
+		}
 	}
 }
 
