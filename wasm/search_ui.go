@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"net/url"
+	"strings"
 	"sync"
 	"syscall/js"
 	"time"
@@ -480,12 +481,17 @@ func (s *searchUI) searchPhoto(ctx context.Context) {
 				return
 			}
 			state := s.render(s.photoList, res.Results)
+			hint := photoquery.Hint(res.Hint)
+			if state == "results" && hint != "" {
+				setText(s.photoList.note, hint)
+				setHidden(s.photoList.note, false)
+			}
 			setSearchState(s.panel, state)
 			s.say("", false)
 			s.photoList.section.Call("scrollIntoView", map[string]any{"block": "start"})
 			if state == "results" {
-				u.announce(fmt.Sprintf("%d products look like your photo. Best match: %s, %d%% match.",
-					len(res.Results), res.Results[0].Name, photoquery.Percent(res.Results[0].Score)))
+				u.announce(strings.TrimSpace(fmt.Sprintf("%d products look like your photo. Best match: %s, %d%% match. %s",
+					len(res.Results), res.Results[0].Name, photoquery.Percent(res.Results[0].Score), hint)))
 			} else {
 				u.announce("No products look like your photo. Try framing the product more closely.")
 			}

@@ -77,13 +77,25 @@ type SearchResult struct {
 }
 
 // SearchResults answers search.image, best first. Embedder names the
-// descriptor that ranked them, name@version ("vitrine-desc@4").
+// descriptor that ranked them, name@version ("vitrine-desc@4"). Hint,
+// when set, is one of the Hint values: something about the photo the
+// shopper can do better.
 type SearchResults struct {
 	Stream   uint32         `json:"stream,omitempty"`
 	Results  []SearchResult `json:"results"`
 	Embedder string         `json:"embedder,omitempty"`
 	TookMS   float64        `json:"took_ms,omitempty"`
+	Hint     string         `json:"hint,omitempty"`
 }
+
+// Hint values of SearchResults.
+const (
+	// HintNoProduct: no product was told apart from the photo's
+	// background (a blank wall, a busy pattern, or a product filling the
+	// frame), so the results compare the whole picture; cropping the
+	// photo to the product helps.
+	HintNoProduct = "no_product"
+)
 
 // Validate checks a search.image request against the limits and fills
 // in the default K.

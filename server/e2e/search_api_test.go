@@ -59,7 +59,25 @@ func TestSearchImageHTTP(t *testing.T) {
 			if r := out.Results[0]; r.Name == "" || r.PosterURL == "" || r.Price <= 0 || r.Currency == "" {
 				t.Errorf("%s/%s: result lacks catalog details: %+v", sku, q, r)
 			}
+			if out.Hint != "" {
+				t.Errorf("%s/%s: hint %q for a photo of a product", sku, q, out.Hint)
+			}
 		}
+	}
+	// A photo with no product in it still answers, and says so.
+	blank, err := os.ReadFile(blankPhoto(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Post(env.URL("/api/v1/search/image?k=5"), "image/jpeg", bytes.NewReader(blank))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	var out wire.SearchResults
+	if err := json.Unmarshal(body, &out); res.StatusCode != 200 || err != nil || len(out.Results) == 0 || out.Hint != wire.HintNoProduct {
+		t.Errorf("blank photo: %d %s; want results with hint %q", res.StatusCode, body, wire.HintNoProduct)
 	}
 	// Bad input: a clear error, nothing else.
 	for name, tt := range map[string]struct {

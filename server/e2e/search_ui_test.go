@@ -1,9 +1,15 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/jpeg"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -112,6 +118,21 @@ func TestSearchByPhotoAndFindSimilar(t *testing.T) {
 		t.Errorf("message for a Go file: %q", msg)
 	}
 
+	// A photo of a blank wall: results, and a word that no product was
+	// picked out and cropping helps.
+	run("choose a blank photo", chromedp.SetUploadFiles(chromedp.CSS("#ps-file"), []string{blankPhoto(t)}))
+	wait(`document.getElementById("photo-search").dataset.state === "ready" && document.querySelector(".ps-preview").complete &&
+		document.querySelector(".ps-preview").naturalWidth > 0`, pageTimeout)
+	run("search with the blank photo", chromedp.Click(chromedp.CSS("#ps-submit")))
+	wait(`["results", "empty", "error"].includes(document.getElementById("photo-search").dataset.state)`, pageTimeout)
+	if state := eval(`document.getElementById("photo-search").dataset.state`); state != "results" {
+		t.Fatalf("blank photo search ended %q: %s", state, eval(`document.getElementById("ps-status").textContent`))
+	}
+	if note := eval(`(() => { const n = document.querySelector("#ps-results .ps-note"); return n.hidden ? "" : n.textContent; })()`); !strings.Contains(note, "could not pick out a product") {
+		t.Errorf("note after a blank photo: %q", note)
+	}
+	shot("search-no-product")
+
 	// The sunglasses photo.
 	run("choose the photo", chromedp.SetUploadFiles(chromedp.CSS("#ps-file"), []string{photo}))
 	wait(`document.getElementById("photo-search").dataset.state === "ready" && document.querySelector(".ps-preview").complete &&
@@ -150,6 +171,9 @@ func TestSearchByPhotoAndFindSimilar(t *testing.T) {
 		if c.Title == "" || c.Price == "" || !strings.HasSuffix(c.Percent, "% match") || !strings.HasSuffix(c.Why, "match") && c.Why != "Similar look" || !c.Poster {
 			t.Errorf("card lacks details: %+v", c)
 		}
+	}
+	if got := eval(`document.querySelector("#ps-results .ps-note").hidden ? "hidden" : "shown"`); got != "hidden" {
+		t.Errorf("the no-product note is %s for the sunglasses photo", got)
 	}
 	wait(`document.getElementById("status").textContent.includes("look like your photo")`, pageTimeout)
 	shot("search-results")
@@ -195,4 +219,21 @@ func TestSearchByPhotoAndFindSimilar(t *testing.T) {
 	if ex := br.Exceptions(); len(ex) > 0 {
 		t.Errorf("page exceptions: %v", ex)
 	}
+}
+
+// blankPhoto writes a JPEG of an empty, evenly lit wall: nothing to pick
+// out as a product.
+func blankPhoto(t *testing.T) string {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 320, 240))
+	draw.Draw(img, img.Rect, image.NewUniform(color.RGBA{214, 206, 190, 255}), image.Point{}, draw.Src)
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "wall.jpg")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

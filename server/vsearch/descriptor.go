@@ -198,13 +198,13 @@ func (d *Descriptor) EmbedQuery(ctx context.Context, img image.Image) ([][]float
 // each with its penalty from the mask's plausibility cues weighted by
 // DefaultPenaltyWeights.
 func (d *Descriptor) EmbedHypotheses(ctx context.Context, img image.Image) ([]Hypothesis, error) {
-	hyps, cues, err := d.EmbedQueryBlocks(ctx, img)
+	hyps, cues, whole, err := d.queryBlocks(ctx, img)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Hypothesis, len(hyps))
 	for i, blocks := range hyps {
-		out[i] = Hypothesis{Vector: d.combine(blocks), Penalty: HypothesisPenalty(cues[i], d.penaltyWeights)}
+		out[i] = Hypothesis{Vector: d.combine(blocks), Penalty: HypothesisPenalty(cues[i], d.penaltyWeights), Whole: whole[i]}
 	}
 	return out, nil
 }
@@ -237,20 +237,31 @@ func (d *Descriptor) EmbedBlocks(ctx context.Context, img image.Image) ([numBloc
 // with each hypothesis' plausibility cues (all zero for a cut-out's one
 // mask). Tuning tools use it to score weightings and penalties.
 func (d *Descriptor) EmbedQueryBlocks(ctx context.Context, img image.Image) ([][numBlocks][]float32, []PlausibilityCues, error) {
+	blocks, cues, _, err := d.queryBlocks(ctx, img)
+	return blocks, cues, err
+}
+
+// queryBlocks is EmbedQueryBlocks, also reporting for each hypothesis
+// whether its mask is the whole picture standing in for none (boxed).
+func (d *Descriptor) queryBlocks(ctx context.Context, img image.Image) ([][numBlocks][]float32, []PlausibilityCues, []bool, error) {
 	li, cutout, err := d.prepare(ctx, img)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if cutout != nil {
 		blocks, err := d.describe(li, isolate(li, cutout))
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		return [][numBlocks][]float32{blocks}, []PlausibilityCues{{}}, nil
+		return [][numBlocks][]float32{blocks}, []PlausibilityCues{{}}, []bool{false}, nil
 	}
 	fgs, cues, err := hypotheses(li)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	whole := make([]bool, len(fgs))
+	for i, fg := range fgs {
+		whole[i] = fg.whole
 	}
 	// Two at a time, as hypotheses' steps (both): the even masks here,
 	// the odd ones beside.
@@ -258,9 +269,9 @@ func (d *Descriptor) EmbedQueryBlocks(ctx context.Context, img image.Image) ([][
 	var errs [2]error
 	both(func() { errs[1] = d.describeEvery(li, fgs, out, 1) }, func() { errs[0] = d.describeEvery(li, fgs, out, 0) })
 	if err := cmp.Or(errs[0], errs[1]); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return out, cues, nil
+	return out, cues, whole, nil
 }
 
 // describeEvery describes fgs[first], fgs[first+2], … into out.

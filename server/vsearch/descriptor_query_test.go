@@ -346,3 +346,52 @@ func BenchmarkEmbedQuery(b *testing.B) {
 	b.ReportMetric(at(0.99), "p99-ms")
 	b.ReportMetric(float64(hyps)/float64(b.N), "hypotheses/query")
 }
+
+// TestNoProductFound: a picture with no product in it — a blank wall, a
+// plain gradient — is described as a whole and says so, so that the
+// shopper can be told; a photo of a product, or a cut-out, is not.
+func TestNoProductFound(t *testing.T) {
+	ctx := context.Background()
+	d := NewDescriptor()
+	blank := image.NewNRGBA(image.Rect(0, 0, 300, 240))
+	ramp := image.NewNRGBA(image.Rect(0, 0, 240, 320))
+	for y := range 320 {
+		for x := range 300 {
+			if x < 240 {
+				ramp.SetNRGBA(x, y, color.NRGBA{uint8(120 + y/8), uint8(110 + y/8), 100, 255})
+			}
+			if y < 240 {
+				blank.SetNRGBA(x, y, color.NRGBA{214, 206, 190, 255})
+			}
+		}
+	}
+	for name, img := range map[string]image.Image{"blank": blank, "gradient": ramp} {
+		hs, err := d.EmbedHypotheses(ctx, img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !NoProductFound(hs) {
+			t.Errorf("%s picture: a product was found (%d hypotheses)", name, len(hs))
+		}
+	}
+	for name, img := range map[string]image.Image{
+		"clutter": clutterScene(),
+		"cut-out": cutoutDisc(120, color.NRGBA{200, 40, 40, 255}, 0.5, 0.5, 0.3),
+	} {
+		hs, err := d.EmbedHypotheses(ctx, img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if NoProductFound(hs) {
+			t.Errorf("%s: no product found", name)
+		}
+		for i, h := range hs {
+			if h.Whole {
+				t.Errorf("%s: hypothesis %d stands for no product", name, i)
+			}
+		}
+	}
+	if NoProductFound(nil) {
+		t.Error("no hypotheses at all counted as a picture without a product")
+	}
+}

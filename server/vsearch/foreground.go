@@ -15,6 +15,9 @@ type foreground struct {
 	edgeWeight     float32 // colourWeight of edge pixels
 	count          int
 	x0, y0, x1, y1 int
+	// whole reports that the mask was under minMaskFraction and the
+	// whole picture stands in for it: no product was found.
+	whole bool
 }
 
 // Foreground isolation parameters. The background is modelled from the
@@ -108,6 +111,7 @@ func boxed(mask []bool, w, h int) foreground {
 			fg.mask[i] = true
 		}
 		fg.count = n
+		fg.whole = true
 	}
 	fg.x0, fg.y0, fg.x1, fg.y1 = w, h, 0, 0
 	fg.edge = make([]bool, n)

@@ -278,11 +278,19 @@ func (g *Gallery) SearchImage(ctx context.Context, data []byte, req wire.SearchI
 		}
 		return wire.SearchResults{}, &wire.Error{Code: code, Message: err.Error()}
 	}
-	hits, err := g.svc.Search(ctx, img, req.K, Filter{Category: req.Category, MaxPrice: req.PriceMax})
+	hs, err := EmbedHypotheses(ctx, g.svc.Embedder(), img)
+	if err != nil {
+		return wire.SearchResults{}, fmt.Errorf("vsearch: embed query: %w", err)
+	}
+	hits, err := g.svc.SearchHypotheses(ctx, hs, req.K, Filter{Category: req.Category, MaxPrice: req.PriceMax})
 	if err != nil {
 		return wire.SearchResults{}, fmt.Errorf("vsearch: search: %w", err)
 	}
-	return g.results(ctx, req.Stream, hits, "", start), nil
+	res := g.results(ctx, req.Stream, hits, "", start)
+	if NoProductFound(hs) {
+		res.Hint = wire.HintNoProduct
+	}
+	return res, nil
 }
 
 // Similar answers "find similar" for a catalog product: its poster (or

@@ -15,10 +15,27 @@ import "math"
 
 // Hypothesis is one query vector and its implausibility penalty,
 // λ·(1 − plausibility) = Σ weight·cue (see HypothesisPenalty); 0 for a
-// hypothesis taken at face value.
+// hypothesis taken at face value. Whole reports a vector that describes
+// the whole picture because no product was told apart from its
+// background there (see NoProductFound).
 type Hypothesis struct {
 	Vector  []float32
 	Penalty float32
+	Whole   bool
+}
+
+// NoProductFound reports whether every hypothesis of a query describes
+// the whole picture for want of a product mask — a blank wall, a
+// pattern, or a product the segmentation could not tell from its
+// background (or one filling the frame). The results then compare the
+// whole picture, and cropping to the product helps.
+func NoProductFound(hs []Hypothesis) bool {
+	for _, h := range hs {
+		if !h.Whole {
+			return false
+		}
+	}
+	return len(hs) > 0
 }
 
 // HypothesisScore is a gallery image's score for one hypothesis: its

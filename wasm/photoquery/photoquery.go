@@ -176,6 +176,15 @@ func Why(why string) string {
 	return "Similar look"
 }
 
+// Hint words a search's hint (wire.SearchResults.Hint) for the shopper;
+// "" for none or one this viewer does not know.
+func Hint(hint string) string {
+	if hint == wire.HintNoProduct {
+		return "We could not pick out a product in this photo, so these results compare the whole picture. Crop the photo to the product for closer matches."
+	}
+	return ""
+}
+
 // Message words a failure for the shopper.
 func Message(err error) string {
 	var werr *wire.Error

@@ -257,6 +257,9 @@ func TestWording(t *testing.T) {
 	if Why(wire.WhyColour) != "Colour match" || Why(wire.WhyShape) != "Shape match" || Why(wire.WhyTexture) != "Texture match" || Why("") == "" {
 		t.Error("why wording")
 	}
+	if !strings.Contains(Hint(wire.HintNoProduct), "Crop") || Hint("") != "" || Hint("from-a-newer-server") != "" {
+		t.Error("hint wording")
+	}
 	if Message(wire.Errorf(wire.CodeInvalidImage, "x")) == Message(errors.New("x")) {
 		t.Error("invalid_image worded as a generic failure")
 	}
