@@ -91,9 +91,8 @@ type SearchResults struct {
 // Hint values of SearchResults.
 const (
 	// HintNoProduct: no product was told apart from the photo's
-	// background (a blank wall, a busy pattern, or a product filling the
-	// frame), so the results compare the whole picture; cropping the
-	// photo to the product helps.
+	// background (a blank wall, a busy pattern), so the results compare
+	// the whole picture; cropping the photo to the product helps.
 	HintNoProduct = "no_product"
 )
 

@@ -25,10 +25,10 @@ type Hypothesis struct {
 }
 
 // NoProductFound reports whether every hypothesis of a query describes
-// the whole picture for want of a product mask — a blank wall, a
-// pattern, or a product the segmentation could not tell from its
-// background (or one filling the frame). The results then compare the
-// whole picture, and cropping to the product helps.
+// the whole picture for want of a product mask — a blank wall, or a
+// product the segmentation could not tell from a busy pattern behind it.
+// The results then compare the whole picture, and cropping to the
+// product helps.
 func NoProductFound(hs []Hypothesis) bool {
 	for _, h := range hs {
 		if !h.Whole {
