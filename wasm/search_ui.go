@@ -54,6 +54,10 @@ type searchUI struct {
 	submit    js.Value
 	status    js.Value
 	photoList *resultsList
+	// The photo search's filters: a category select and an "up to"
+	// price.
+	category js.Value
+	priceMax js.Value
 
 	similarBtn js.Value
 	similar    *resultsList
@@ -156,6 +160,7 @@ func (s *searchUI) buildPanel() {
 	s.cropSay = element("p", "visually-hidden", "")
 	s.cropSay.Set("id", "ps-crop-say")
 	s.cropWrap.Call("appendChild", s.cropSay)
+	s.cropWrap.Call("appendChild", s.buildFilters())
 	buttons := element("div", "ps-buttons", "")
 	s.submit = element("button", "action primary", "Search")
 	s.submit.Set("type", "button")
@@ -207,6 +212,24 @@ func (s *searchUI) buildPanel() {
 	listen(s.submit, "click", func(js.Value) {
 		s.u.post(uiTask(func(ctx context.Context, u *ui) { s.searchPhoto(ctx) }))
 	})
+	listen(s.priceMax, "input", func(js.Value) {
+		s.u.post(uiTask(func(ctx context.Context, u *ui) {
+			// Typing again takes back a refused price's error.
+			if s.priceMax.Call("getAttribute", "aria-invalid").String() == "true" {
+				s.priceMax.Call("setAttribute", "aria-invalid", "false")
+				if s.panel.Get("dataset").Get("state").String() == "error" {
+					setSearchState(s.panel, "ready")
+					s.say("", false)
+				}
+			}
+		}))
+	})
+	listen(s.priceMax, "keydown", func(ev js.Value) {
+		if ev.Get("key").String() == "Enter" {
+			ev.Call("preventDefault")
+			s.u.post(uiTask(func(ctx context.Context, u *ui) { s.searchPhoto(ctx) }))
+		}
+	})
 	listen(whole, "click", func(js.Value) {
 		s.setCrop(photoquery.Full())
 		s.box.Call("focus")
@@ -255,6 +278,54 @@ func (s *searchUI) bindCards(r *resultsList) {
 	})
 }
 
+// buildFilters makes the photo search's filters: which category, and the
+// highest price. The category's options come from the catalog when the
+// panel opens (fillCategories).
+func (s *searchUI) buildFilters() js.Value {
+	f := element("div", "ps-filters", "")
+	catField := element("div", "ps-field", "")
+	catLabel := element("label", "", "Category")
+	catLabel.Set("htmlFor", "ps-category")
+	s.category = element("select", "", "")
+	s.category.Set("id", "ps-category")
+	catField.Call("appendChild", catLabel)
+	catField.Call("appendChild", s.category)
+	priceField := element("div", "ps-field", "")
+	priceLabel := element("label", "", "Up to (price)")
+	priceLabel.Set("htmlFor", "ps-price-max")
+	s.priceMax = element("input", "", "")
+	s.priceMax.Set("id", "ps-price-max")
+	s.priceMax.Set("type", "text")
+	s.priceMax.Set("inputMode", "decimal")
+	s.priceMax.Set("autocomplete", "off")
+	s.priceMax.Set("placeholder", "Any price")
+	priceField.Call("appendChild", priceLabel)
+	priceField.Call("appendChild", s.priceMax)
+	f.Call("appendChild", catField)
+	f.Call("appendChild", priceField)
+	s.fillCategories(nil)
+	return f
+}
+
+// fillCategories lists "Any category" and the catalog's categories in
+// the filter, keeping the choice when it is still offered.
+func (s *searchUI) fillCategories(categories []string) {
+	chosen := s.category.Get("value").String()
+	s.category.Set("textContent", "")
+	anyCategory := element("option", "", "Any category")
+	anyCategory.Set("value", "")
+	s.category.Call("appendChild", anyCategory)
+	for _, c := range categories {
+		o := element("option", "", categoryLabel(c))
+		o.Set("value", c)
+		s.category.Call("appendChild", o)
+	}
+	s.category.Set("value", chosen)
+	if s.category.Get("value").String() != chosen {
+		s.category.Set("value", "")
+	}
+}
+
 // toggle opens or closes the photo search panel (controller goroutine).
 func (s *searchUI) toggle(u *ui, open bool) {
 	s.headerBtn.Call("setAttribute", "aria-expanded", fmt.Sprint(open))
@@ -266,6 +337,7 @@ func (s *searchUI) toggle(u *ui, open bool) {
 	if u.current != "" {
 		u.pushPath("/")
 	}
+	s.fillCategories(u.categories)
 	setHidden(s.panel, false)
 	s.panel.Call("scrollIntoView", map[string]any{"block": "start"})
 	byID("ps-heading").Call("focus")
@@ -454,6 +526,15 @@ func (s *searchUI) searchPhoto(ctx context.Context) {
 	if s.photo == nil || s.panel.Get("dataset").Get("state").String() == "searching" {
 		return
 	}
+	priceMax, err := photoquery.ParsePriceMax(s.priceMax.Get("value").String())
+	s.priceMax.Call("setAttribute", "aria-invalid", fmt.Sprint(err != nil))
+	if err != nil {
+		s.failSearch(err)
+		s.priceMax.Call("focus")
+		return
+	}
+	req := wire.SearchImage{K: photoResults, Category: s.category.Get("value").String(), PriceMax: priceMax}
+	filtered := req.Category != "" || req.PriceMax > 0
 	s.photoSeq++
 	seq := s.photoSeq
 	img, crop := s.photo, s.currentCrop()
@@ -466,7 +547,7 @@ func (s *searchUI) searchPhoto(ctx context.Context) {
 		var res wire.SearchResults
 		if err == nil {
 			callCtx, cancel := context.WithTimeout(ctx, searchTimeout)
-			res, err = s.u.c.SearchImage(callCtx, wire.SearchImage{K: photoResults}, data)
+			res, err = s.u.c.SearchImage(callCtx, req, data)
 			cancel()
 		}
 		s.u.post(uiTask(func(ctx context.Context, u *ui) {
@@ -485,6 +566,9 @@ func (s *searchUI) searchPhoto(ctx context.Context) {
 			if state == "results" && hint != "" {
 				setText(s.photoList.note, hint)
 				setHidden(s.photoList.note, false)
+			}
+			if state == "empty" && filtered {
+				setText(s.photoList.note, "No products in this category or price range look like your photo. Widen the filters, or try another photo.")
 			}
 			setSearchState(s.panel, state)
 			s.say("", false)

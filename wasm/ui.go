@@ -419,15 +419,22 @@ func productCard(p wire.Product) js.Value {
 	return li
 }
 
+// categoryLabel shows a catalog category ("eyewear") as a label
+// ("Eyewear").
+func categoryLabel(c string) string {
+	if c == "" {
+		return ""
+	}
+	return strings.ToUpper(c[:1]) + c[1:]
+}
+
 func (u *ui) renderChips() {
 	u.chips.Set("textContent", "")
 	all := append([]string{""}, u.categories...)
 	for _, c := range all {
-		label := c
+		label := categoryLabel(c)
 		if c == "" {
 			label = "All"
-		} else {
-			label = strings.ToUpper(c[:1]) + c[1:]
 		}
 		li := element("li", "", "")
 		b := element("button", "chip", label)

@@ -153,8 +153,24 @@ func TestSearchByPhotoAndFindSimilar(t *testing.T) {
 		t.Errorf("crop after reset: %q", got)
 	}
 
+	// The filters: a price that is not a number is refused before
+	// anything is sent; "up to 150" keeps the dearer products out.
+	run("type a bad price", chromedp.SetValue(chromedp.CSS("#ps-price-max"), "cheap"))
+	run("search with it", chromedp.Click(chromedp.CSS("#ps-submit")))
+	wait(`document.getElementById("photo-search").dataset.state === "error"`, pageTimeout)
+	if msg := eval(`document.getElementById("ps-status").textContent`); !strings.Contains(msg, "price") ||
+		eval(`document.getElementById("ps-price-max").getAttribute("aria-invalid")`) != "true" {
+		t.Errorf("bad price: message %q", msg)
+	}
+	eval(`(() => { document.getElementById("ps-price-max").value = ""; return ""; })()`)
+	run("type a good price", chromedp.SendKeys(chromedp.CSS("#ps-price-max"), "150"))
+	// Typing again takes the error back.
+	wait(`document.getElementById("ps-status").textContent === "" && document.getElementById("photo-search").dataset.state === "ready" &&
+		document.getElementById("ps-price-max").getAttribute("aria-invalid") === "false"`, pageTimeout)
+	shot("search-crop")
+
 	began := time.Now()
-	run("search", chromedp.Click(chromedp.CSS("#ps-submit")))
+	run("search with Enter in the price", chromedp.SendKeys(chromedp.CSS("#ps-price-max"), kb.Enter))
 	wait(`["results", "empty", "error"].includes(document.getElementById("photo-search").dataset.state)`, pageTimeout)
 	if state := eval(`document.getElementById("photo-search").dataset.state`); state != "results" {
 		t.Fatalf("photo search ended %q: %s\nserver log:\n%s", state, eval(`document.getElementById("ps-status").textContent`), e.ServerLog())
@@ -167,6 +183,18 @@ func TestSearchByPhotoAndFindSimilar(t *testing.T) {
 	if first := found[0]; first.SKU != "glasses-tortoise" || first.Title != "Marlow Tortoiseshell Sunglasses" {
 		t.Errorf("first result %+v; want Marlow Tortoiseshell Sunglasses", first)
 	}
+	price := map[string]float64{}
+	for _, p := range products {
+		price[p.SKU] = p.Price
+	}
+	for _, c := range found {
+		if p, ok := price[c.SKU]; !ok || p > 150 {
+			t.Errorf("result %s (price %v) is not within the price filter", c.SKU, p)
+		}
+	}
+	if len(found) >= len(products) {
+		t.Errorf("%d results of %d products with a price filter", len(found), len(products))
+	}
 	for _, c := range found {
 		if c.Title == "" || c.Price == "" || !strings.HasSuffix(c.Percent, "% match") || !strings.HasSuffix(c.Why, "match") && c.Why != "Similar look" || !c.Poster {
 			t.Errorf("card lacks details: %+v", c)
@@ -177,6 +205,22 @@ func TestSearchByPhotoAndFindSimilar(t *testing.T) {
 	}
 	wait(`document.getElementById("status").textContent.includes("look like your photo")`, pageTimeout)
 	shot("search-results")
+
+	// The category filter lists the catalog's categories; eyewear and
+	// any price leaves the sunglasses alone.
+	if got := eval(`[...document.querySelectorAll("#ps-category option")].map(o => o.value + "=" + o.textContent).join(",")`); !strings.HasPrefix(got, "=Any category,") || !strings.Contains(got, "eyewear=Eyewear") {
+		t.Errorf("category options %q", got)
+	}
+	run("choose eyewear", chromedp.SetValue(chromedp.CSS("#ps-category"), "eyewear"))
+	eval(`(() => { document.getElementById("ps-price-max").value = ""; return ""; })()`) // any price
+	// The results scrolled the Search button out of view; scrolled back,
+	// it must not sit under the sticky header.
+	run("search eyewear", chromedp.Click(chromedp.CSS("#ps-submit")))
+	wait(`["results", "empty", "error"].includes(document.getElementById("photo-search").dataset.state) &&
+		document.querySelectorAll("#ps-results a.ps-card").length <= 1`, pageTimeout)
+	if got := cards("ps-results"); len(got) != 1 || got[0].SKU != "glasses-tortoise" {
+		t.Errorf("eyewear results %+v; want the sunglasses alone", got)
+	}
 
 	// The result opens the product.
 	run("open the first result", chromedp.Click(chromedp.CSS(`#ps-results a.ps-card[data-sku="glasses-tortoise"]`)))

@@ -15,6 +15,8 @@ import (
 	"image/jpeg"
 	"image/png"
 	"math"
+	"strconv"
+	"strings"
 
 	"github.com/disintegration/imaging"
 
@@ -176,6 +178,31 @@ func Why(why string) string {
 	return "Similar look"
 }
 
+// MaxPriceLimit bounds the "up to" price a shopper can type.
+const MaxPriceLimit = 1e9
+
+// ErrPrice is a price filter that is not a number from 0 to
+// MaxPriceLimit.
+var ErrPrice = errors.New("photoquery: the price is not a number from 0 up")
+
+// ParsePriceMax reads the "up to" price filter as typed: blank means no
+// ceiling (0, as wire.SearchImage takes it); a comma may stand for the
+// decimal point.
+func ParsePriceMax(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	if len(s) > 32 {
+		return 0, ErrPrice
+	}
+	v, err := strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64)
+	if err != nil || math.IsNaN(v) || v < 0 || v > MaxPriceLimit {
+		return 0, ErrPrice
+	}
+	return v, nil
+}
+
 // Hint words a search's hint (wire.SearchResults.Hint) for the shopper;
 // "" for none or one this viewer does not know.
 func Hint(hint string) string {
@@ -199,6 +226,8 @@ func Message(err error) string {
 		return "That file is not a photo we can read. Choose a JPEG or PNG image."
 	case errors.Is(err, ErrTooManyPix):
 		return "That picture is too large to search with. Choose a smaller photo."
+	case errors.Is(err, ErrPrice):
+		return "Enter the highest price as a number, or leave it empty for any price."
 	case errors.Is(err, ErrBroken):
 		return "That photo is damaged or incomplete and could not be read. Try another one."
 	case errors.As(err, &werr) && werr.Code == wire.CodeNotFound:
