@@ -181,13 +181,14 @@ func Why(why string) string {
 // MaxPriceLimit bounds the "up to" price a shopper can type.
 const MaxPriceLimit = 1e9
 
-// ErrPrice is a price filter that is not a number from 0 to
+// ErrPrice is a price filter that is not a number above 0 and at most
 // MaxPriceLimit.
-var ErrPrice = errors.New("photoquery: the price is not a number from 0 up")
+var ErrPrice = errors.New("photoquery: the price is not a number above 0")
 
 // ParsePriceMax reads the "up to" price filter as typed: blank means no
-// ceiling (0, as wire.SearchImage takes it); a comma may stand for the
-// decimal point.
+// ceiling (0, as wire.SearchImage takes it, so a typed 0 is refused
+// rather than read as no ceiling); a comma may stand for the decimal
+// point.
 func ParsePriceMax(s string) (float64, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -197,7 +198,7 @@ func ParsePriceMax(s string) (float64, error) {
 		return 0, ErrPrice
 	}
 	v, err := strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64)
-	if err != nil || math.IsNaN(v) || v < 0 || v > MaxPriceLimit {
+	if err != nil || math.IsNaN(v) || v <= 0 || v > MaxPriceLimit {
 		return 0, ErrPrice
 	}
 	return v, nil
@@ -227,7 +228,7 @@ func Message(err error) string {
 	case errors.Is(err, ErrTooManyPix):
 		return "That picture is too large to search with. Choose a smaller photo."
 	case errors.Is(err, ErrPrice):
-		return "Enter the highest price as a number, or leave it empty for any price."
+		return "Enter the highest price as a number above 0, or leave it empty for any price."
 	case errors.Is(err, ErrBroken):
 		return "That photo is damaged or incomplete and could not be read. Try another one."
 	case errors.As(err, &werr) && werr.Code == wire.CodeNotFound:

@@ -266,12 +266,12 @@ func TestWording(t *testing.T) {
 }
 
 func TestParsePriceMax(t *testing.T) {
-	for in, want := range map[string]float64{"": 0, "  ": 0, "150": 150, " 99.5 ": 99.5, "99,5": 99.5, "0": 0, "1e9": 1e9} {
+	for in, want := range map[string]float64{"": 0, "  ": 0, "150": 150, " 99.5 ": 99.5, "99,5": 99.5, "0.01": 0.01, "1e9": 1e9} {
 		if got, err := ParsePriceMax(in); err != nil || got != want {
 			t.Errorf("ParsePriceMax(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"-1", "abc", "NaN", "Inf", "1e10", "1,5,0", "€150", strings.Repeat("9", 40)} {
+	for _, in := range []string{"0", "0,0", "-1", "abc", "NaN", "Inf", "1e10", "1,5,0", "€150", strings.Repeat("9", 40)} {
 		if _, err := ParsePriceMax(in); !errors.Is(err, ErrPrice) {
 			t.Errorf("ParsePriceMax(%q): %v; want ErrPrice", in, err)
 		}
