@@ -12,6 +12,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/vitrine-shop/vitrine/wasm/format"
 	"github.com/vitrine-shop/vitrine/wasm/photoquery"
 	"github.com/vitrine-shop/vitrine/wire"
 )
@@ -56,8 +57,9 @@ type searchUI struct {
 	photoList *resultsList
 	// The photo search's filters: a category select and an "up to"
 	// price.
-	category js.Value
-	priceMax js.Value
+	category   js.Value
+	priceMax   js.Value
+	priceLabel js.Value
 
 	similarBtn js.Value
 	similar    *resultsList
@@ -291,15 +293,15 @@ func (s *searchUI) buildFilters() js.Value {
 	catField.Call("appendChild", catLabel)
 	catField.Call("appendChild", s.category)
 	priceField := element("div", "ps-field", "")
-	priceLabel := element("label", "", "Up to (price)")
-	priceLabel.Set("htmlFor", "ps-price-max")
+	s.priceLabel = element("label", "", "Up to (price)")
+	s.priceLabel.Set("htmlFor", "ps-price-max")
 	s.priceMax = element("input", "", "")
 	s.priceMax.Set("id", "ps-price-max")
 	s.priceMax.Set("type", "text")
 	s.priceMax.Set("inputMode", "decimal")
 	s.priceMax.Set("autocomplete", "off")
 	s.priceMax.Set("placeholder", "Any price")
-	priceField.Call("appendChild", priceLabel)
+	priceField.Call("appendChild", s.priceLabel)
 	priceField.Call("appendChild", s.priceMax)
 	f.Call("appendChild", catField)
 	f.Call("appendChild", priceField)
@@ -326,6 +328,24 @@ func (s *searchUI) fillCategories(categories []string) {
 	}
 }
 
+// labelPrice names the price filter's currency when every product shown
+// so far has the same one: "Up to (€)".
+func (s *searchUI) labelPrice(products map[string]wire.Product) {
+	codes := map[string]bool{}
+	for _, p := range products {
+		codes[p.Currency] = true
+	}
+	label := "Up to (price)"
+	if len(codes) == 1 {
+		for code := range codes {
+			if c := format.Currency(code); c != "" {
+				label = "Up to (" + c + ")"
+			}
+		}
+	}
+	setText(s.priceLabel, label)
+}
+
 // toggle opens or closes the photo search panel (controller goroutine).
 func (s *searchUI) toggle(u *ui, open bool) {
 	s.headerBtn.Call("setAttribute", "aria-expanded", fmt.Sprint(open))
@@ -338,6 +358,7 @@ func (s *searchUI) toggle(u *ui, open bool) {
 		u.pushPath("/")
 	}
 	s.fillCategories(u.categories)
+	s.labelPrice(u.products)
 	setHidden(s.panel, false)
 	s.panel.Call("scrollIntoView", map[string]any{"block": "start"})
 	byID("ps-heading").Call("focus")

@@ -153,8 +153,12 @@ func TestSearchByPhotoAndFindSimilar(t *testing.T) {
 		t.Errorf("crop after reset: %q", got)
 	}
 
-	// The filters: a price that is not a number is refused before
+	// The filters: the price names the shop's one currency; a price
+	// that is not a number is refused before
 	// anything is sent; "up to 150" keeps the dearer products out.
+	if got := eval(`document.querySelector("label[for=ps-price-max]").textContent`); got != "Up to (€)" {
+		t.Errorf("price filter label %q; want Up to (€)", got)
+	}
 	run("type a bad price", chromedp.SetValue(chromedp.CSS("#ps-price-max"), "cheap"))
 	run("search with it", chromedp.Click(chromedp.CSS("#ps-submit")))
 	wait(`document.getElementById("photo-search").dataset.state === "error"`, pageTimeout)

@@ -33,6 +33,17 @@ var currencies = map[string]currency{
 	"AUD": {"A$", 2},
 }
 
+// Currency names an ISO 4217 currency as prices show it: its symbol
+// ("€") or, for one written after the amount, its code ("SEK"); "" for
+// an empty code.
+func Currency(code string) string {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if c, ok := currencies[code]; ok && c.symbol != "" {
+		return c.symbol
+	}
+	return code
+}
+
 // Price writes amount in the given ISO 4217 currency with thousands
 // separators: "$1,299.00", "€49.90", "¥3,000", "199.00 SEK". An unknown or
 // empty code is written after the amount with two decimals.

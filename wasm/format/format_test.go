@@ -8,6 +8,14 @@ import (
 	"github.com/vitrine-shop/vitrine/wire"
 )
 
+func TestCurrency(t *testing.T) {
+	for code, want := range map[string]string{"EUR": "€", " usd ": "$", "SEK": "SEK", "XYZ": "XYZ", "": ""} {
+		if got := Currency(code); got != want {
+			t.Errorf("Currency(%q) = %q, want %q", code, got, want)
+		}
+	}
+}
+
 func TestPrice(t *testing.T) {
 	for _, tc := range []struct {
 		amount float64
