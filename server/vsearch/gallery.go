@@ -278,16 +278,12 @@ func (g *Gallery) SearchImage(ctx context.Context, data []byte, req wire.SearchI
 		}
 		return wire.SearchResults{}, &wire.Error{Code: code, Message: err.Error()}
 	}
-	hs, err := EmbedHypotheses(ctx, g.svc.Embedder(), img)
-	if err != nil {
-		return wire.SearchResults{}, fmt.Errorf("vsearch: embed query: %w", err)
-	}
-	hits, err := g.svc.SearchHypotheses(ctx, hs, req.K, Filter{Category: req.Category, MaxPrice: req.PriceMax})
+	hits, noProduct, err := g.svc.SearchPhoto(ctx, img, req.K, Filter{Category: req.Category, MaxPrice: req.PriceMax})
 	if err != nil {
 		return wire.SearchResults{}, fmt.Errorf("vsearch: search: %w", err)
 	}
 	res := g.results(ctx, req.Stream, hits, "", start)
-	if NoProductFound(hs) {
+	if noProduct {
 		res.Hint = wire.HintNoProduct
 	}
 	return res, nil

@@ -87,11 +87,20 @@ func (s *Service) Remove(sku string) bool { return s.index.Remove(sku) }
 // product scores its best match over all of them, each less its
 // hypothesis' penalty (see SearchHypotheses).
 func (s *Service) Search(ctx context.Context, img image.Image, k int, filter Filter) ([]Result, error) {
+	res, _, err := s.SearchPhoto(ctx, img, k, filter)
+	return res, err
+}
+
+// SearchPhoto is Search, also reporting whether no product was told
+// apart from img's background (NoProductFound), so that the shopper can
+// be told.
+func (s *Service) SearchPhoto(ctx context.Context, img image.Image, k int, filter Filter) (res []Result, noProduct bool, err error) {
 	hs, err := EmbedHypotheses(ctx, s.emb, img)
 	if err != nil {
-		return nil, fmt.Errorf("vsearch: embed query: %w", err)
+		return nil, false, fmt.Errorf("vsearch: embed query: %w", err)
 	}
-	return s.SearchHypotheses(ctx, hs, k, filter)
+	res, err = s.SearchHypotheses(ctx, hs, k, filter)
+	return res, NoProductFound(hs), err
 }
 
 // SearchVector is Search for an already embedded query.
