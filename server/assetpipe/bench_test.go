@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/vitrine-shop/vitrine/server/gltf"
+	"github.com/vitrine-shop/vitrine/wire"
 )
 
 // bigTorus generates a bumpy textured torus of 2·rings·segments triangles
@@ -196,7 +197,7 @@ func BenchmarkAssetsVsGltfpack(b *testing.B) {
 			// Process makes them.
 			out := &Outputs{LODs: lods, Report: &ProcessReport{}}
 			start := time.Now()
-			if err := renderOutputs(ctx, out, PosterOptions{}); err != nil {
+			if err := renderOutputs(ctx, out, PosterOptions{}, wire.PlacementFloor); err != nil {
 				b.Fatal(err)
 			}
 			renders := time.Since(start)

@@ -37,6 +37,8 @@ type Outputs struct {
 	// Views are the ring of PNG views, the first from the front.
 	Poster []byte
 	Views  [][]byte
+	// Shapes is the silhouette sheet (RenderShapes) as a PNG.
+	Shapes []byte
 	Report *ProcessReport
 }
 
@@ -110,16 +112,16 @@ func Process(ctx context.Context, data []byte, in ProcessInput) (*Outputs, error
 	}
 	rep.Notes = append(rep.Notes, notes...)
 	out := &Outputs{LODs: lods, Report: rep}
-	if err := renderOutputs(ctx, out, in.Poster); err != nil {
+	if err := renderOutputs(ctx, out, in.Poster, in.Placement); err != nil {
 		return nil, err
 	}
 	rep.ElapsedMS = time.Since(start).Milliseconds()
 	return out, nil
 }
 
-// renderOutputs draws the poster and views from level 0 and each level's
-// poster for the faithfulness figure.
-func renderOutputs(ctx context.Context, out *Outputs, opt PosterOptions) error {
+// renderOutputs draws the poster, views and silhouette sheet from level 0
+// and each level's poster for the faithfulness figure.
+func renderOutputs(ctx context.Context, out *Outputs, opt PosterOptions, placement string) error {
 	opt = opt.withDefaults()
 	var full *image.NRGBA
 	cam := PosterCamera(out.LODs[0].BoundsMin, out.LODs[0].BoundsMax, opt)
@@ -161,6 +163,13 @@ func renderOutputs(ctx context.Context, out *Outputs, opt PosterOptions) error {
 				}
 				out.Views = append(out.Views, png)
 			}
+			sheet, err := RenderShapes(ctx, scene, l.BoundsMin, l.BoundsMax, placement, opt.FovYDeg)
+			if err != nil {
+				return err
+			}
+			if out.Shapes, err = EncodePNG(sheet); err != nil {
+				return err
+			}
 		} else {
 			lr.PosterDifference = ImageDifference(full, img)
 		}
@@ -193,6 +202,7 @@ type StoredOutputs struct {
 	LODs      []catalog.LOD
 	PosterKey string
 	ViewKeys  []string
+	ShapeKey  string
 	Report    *ProcessReport
 }
 
@@ -265,6 +275,7 @@ func (m *ModelProcessor) Process(ctx context.Context, sku string) error {
 		pm.SourceKey = stored.SourceKey
 		p.Model, p.PendingModel = &pm, nil
 		p.ViewKeys = stored.ViewKeys
+		p.ShapeKey = stored.ShapeKey
 		p.Status = wire.StatusReady
 		p.Report = out.Report.Catalog()
 		if p.PosterKey == "" || isRenderedPoster(sku, p.PosterKey) {
@@ -350,6 +361,12 @@ func (m *ModelProcessor) store(ctx context.Context, sku, source string, out *Out
 		}
 		s.ViewKeys = append(s.ViewKeys, key)
 	}
+	if out.Shapes != nil {
+		s.ShapeKey = prefix + "shapes/" + id + ".png"
+		if err := put(s.ShapeKey, out.Shapes, "image/png"); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -388,6 +405,9 @@ func (m *ModelProcessor) discard(ctx context.Context, s *StoredOutputs) {
 	}
 	if s.PosterKey != "" {
 		keys = append(keys, s.PosterKey)
+	}
+	if s.ShapeKey != "" {
+		keys = append(keys, s.ShapeKey)
 	}
 	for _, k := range keys {
 		if err := m.cfg.Store.Delete(context.WithoutCancel(ctx), k); err != nil {

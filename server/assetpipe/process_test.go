@@ -6,7 +6,9 @@ import (
 	"errors"
 	"image"
 	"image/png"
+	"io"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/vitrine-shop/vitrine/server/blob"
@@ -71,6 +73,7 @@ func TestProcessSampleCatalog(t *testing.T) {
 		for _, v := range out.Views {
 			checkTransparentPNG(t, p.SKU+" view", v, viewSize)
 		}
+		checkShapeSheet(t, p.SKU, out.Shapes, len(ShapePoses(p.Placement)))
 		// Placement conventions hold on the normalised model.
 		lo, hi := rep.BoundsMin, rep.BoundsMax
 		switch p.Placement {
@@ -227,6 +230,19 @@ func TestModelProcessorPromotesPendingModel(t *testing.T) {
 	}
 	if prod.PosterKey == "" || len(prod.ViewKeys) != 8 || prod.Model.SourceKey != model.Key {
 		t.Errorf("poster %q, views %v, source %q; want 8 views and the upload %q", prod.PosterKey, prod.ViewKeys, prod.Model.SourceKey, model.Key)
+	}
+	// The silhouette sheet is stored under the product and referenced,
+	// so the orphan sweep keeps it and a replaced model's is deleted.
+	if !strings.HasPrefix(prod.ShapeKey, catalog.ProductPrefix(sp.SKU)+"shapes/") || !prod.Keys()[prod.ShapeKey] {
+		t.Errorf("shape key %q", prod.ShapeKey)
+	} else {
+		rc, _, err := store.Get(ctx, prod.ShapeKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(rc)
+		rc.Close()
+		checkShapeSheet(t, sp.SKU, data, len(ShapePoses(sp.Placement)))
 	}
 	if prod.Report == nil || len(prod.Report.Notes) == 0 {
 		t.Errorf("report %+v", prod.Report)

@@ -35,6 +35,9 @@ func (p *Product) Keys() map[string]bool {
 	if p.PosterKey != "" {
 		ks[p.PosterKey] = true
 	}
+	if p.ShapeKey != "" {
+		ks[p.ShapeKey] = true
+	}
 	return ks
 }
 

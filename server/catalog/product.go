@@ -47,6 +47,10 @@ type Product struct {
 	// ViewKeys are rendered views of the model (a ring around it), which
 	// visual search indexes.
 	ViewKeys []string `json:"view_keys,omitempty"`
+	// ShapeKey is the model's silhouette sheet (a row of silhouettes from
+	// many viewpoints), against which visual search checks the shape of
+	// what a shopper photographed.
+	ShapeKey string `json:"shape_key,omitempty"`
 	// Report is the latest processing report.
 	Report *Report `json:"report,omitempty"`
 }
