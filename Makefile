@@ -74,6 +74,7 @@ fuzz:
 	$(call fuzz1,FuzzUnmarshalWhitening,./server/vsearch,1000x)
 	$(call fuzz1,FuzzDecodeQueryImage,./server/vsearch,2000x)
 	$(call fuzz1,FuzzDecodeIndex,./server/vsearch,200000x)
+	$(call fuzz1,FuzzDecodeShapes,./server/vsearch,5000x)
 	$(call fuzz1,FuzzBuildLODs,./server/assetpipe,20x)
 	$(call fuzz1,FuzzTextureExtensions,./server/assetpipe,100000x)
 	$(call fuzz1,FuzzValidateKey,./server/blob,200000x)

@@ -255,6 +255,36 @@ func benchQueryImages(b *testing.B) [][]byte {
 	return out
 }
 
+// benchShapes gives the n bench products (p0000000 …) the committed
+// set's shape banks in turn.
+func benchShapes(b *testing.B, n int) map[string]*ShapeBank {
+	files, _ := filepath.Glob("testdata/eval/gallery/*/shapes.png")
+	if len(files) == 0 {
+		b.Skip("no committed shape sheets")
+	}
+	var banks []*ShapeBank
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		img, err := DecodeQueryImage(data, 1<<20, 1<<20)
+		if err != nil {
+			b.Fatal(err)
+		}
+		bank, err := NewShapeBankSheet(img)
+		if err != nil {
+			b.Fatal(err)
+		}
+		banks = append(banks, bank)
+	}
+	out := make(map[string]*ShapeBank, n)
+	for i := range n {
+		out[fmt.Sprintf("p%07d", i)] = banks[i%len(banks)]
+	}
+	return out
+}
+
 // BenchmarkEmbed measures decoding plus embedding of the committed query
 // images (256–320 px JPEGs) with each embedder.
 func BenchmarkEmbed(b *testing.B) {
@@ -279,15 +309,17 @@ func BenchmarkEmbed(b *testing.B) {
 	}
 }
 
-// BenchmarkWholeQuery measures decode + embed + HNSW search at 100k
-// products, the latency a shopper sees minus the network: one query at a
-// time ("one-stream"; a query's independent steps use both cores), and
-// as many streams as cores at once ("saturated": each query waits for
-// the others, as on a busy server), with the throughput.
+// BenchmarkWholeQuery measures decode + embed + HNSW search + shape
+// verification at 100k products, the latency a shopper sees minus the
+// network: one query at a time ("one-stream"; a query's independent steps
+// use both cores), and as many streams as cores at once ("saturated":
+// each query waits for the others, as on a busy server), with the
+// throughput. Every product has a shape bank (the committed set's sheets
+// in turn), so each query checks its candidates' silhouettes.
 func BenchmarkWholeQuery(b *testing.B) {
 	images := benchQueryImages(b)
 	bi := getBenchIndex(b, 100_000)
-	s := &Service{emb: NewDescriptor(), index: bi.approx}
+	s := &Service{emb: NewDescriptor(), index: bi.approx, shapes: benchShapes(b, 100_000)}
 	s.index.space = SpaceOf(s.emb)
 	defer func() { s.index.space = Space{Name: "bench", Version: "1", Dim: benchDim} }()
 	ctx := context.Background()

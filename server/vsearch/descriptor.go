@@ -80,8 +80,11 @@ const DescriptorName = "vitrine-desc"
 // plane), and the layout and shape blocks are whitened (whiten.go).
 // Version 7: the learned segmentation's generous mask is a third query
 // hypothesis, and the two masks of isolate's without flat regions are
-// gone (gallery vectors unchanged).
-const descriptorVersion = "7"
+// gone (gallery vectors unchanged). Version 8: each hypothesis carries
+// its mask's silhouette, checked against products' shape banks
+// (shapes.go; vectors unchanged, scores not — and an index of version 8
+// holds the banks).
+const descriptorVersion = "8"
 
 // Descriptor is the built-in pure-Go embedder: no model files, a few
 // milliseconds per image. It isolates the product — a cut-out by its
@@ -198,13 +201,18 @@ func (d *Descriptor) EmbedQuery(ctx context.Context, img image.Image) ([][]float
 // each with its penalty from the mask's plausibility cues weighted by
 // DefaultPenaltyWeights.
 func (d *Descriptor) EmbedHypotheses(ctx context.Context, img image.Image) ([]Hypothesis, error) {
-	hyps, cues, whole, err := d.queryBlocks(ctx, img)
+	hyps, cues, masks, err := d.queryBlocks(ctx, img)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Hypothesis, len(hyps))
 	for i, blocks := range hyps {
-		out[i] = Hypothesis{Vector: d.combine(blocks), Penalty: HypothesisPenalty(cues[i], d.penaltyWeights), Whole: whole[i]}
+		out[i] = Hypothesis{Vector: d.combine(blocks), Penalty: HypothesisPenalty(cues[i], d.penaltyWeights), Whole: masks[i].whole}
+		// The whole picture standing in for a mask has no product
+		// outline to check.
+		if !masks[i].whole {
+			out[i].Shape = &masks[i].shape
+		}
 	}
 	return out, nil
 }
@@ -241,27 +249,36 @@ func (d *Descriptor) EmbedQueryBlocks(ctx context.Context, img image.Image) ([][
 	return blocks, cues, err
 }
 
-// queryBlocks is EmbedQueryBlocks, also reporting for each hypothesis
-// whether its mask is the whole picture standing in for none (boxed).
-func (d *Descriptor) queryBlocks(ctx context.Context, img image.Image) ([][numBlocks][]float32, []PlausibilityCues, []bool, error) {
+// maskFacts are what a query hypothesis' mask tells besides its blocks:
+// whether it is the whole picture standing in for none (boxed), and its
+// silhouette.
+type maskFacts struct {
+	whole bool
+	shape Silhouette
+}
+
+// queryBlocks is EmbedQueryBlocks, also reporting each hypothesis' mask
+// facts.
+func (d *Descriptor) queryBlocks(ctx context.Context, img image.Image) ([][numBlocks][]float32, []PlausibilityCues, []maskFacts, error) {
 	li, cutout, err := d.prepare(ctx, img)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if cutout != nil {
-		blocks, err := d.describe(li, isolate(li, cutout))
+		fg := isolate(li, cutout)
+		blocks, err := d.describe(li, fg)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		return [][numBlocks][]float32{blocks}, []PlausibilityCues{{}}, []bool{false}, nil
+		return [][numBlocks][]float32{blocks}, []PlausibilityCues{{}}, []maskFacts{{whole: fg.whole, shape: foregroundSilhouette(fg, li.w)}}, nil
 	}
 	fgs, cues, err := hypotheses(li)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	whole := make([]bool, len(fgs))
+	facts := make([]maskFacts, len(fgs))
 	for i, fg := range fgs {
-		whole[i] = fg.whole
+		facts[i] = maskFacts{whole: fg.whole, shape: foregroundSilhouette(fg, li.w)}
 	}
 	// Two at a time, as hypotheses' steps (both): the even masks here,
 	// the odd ones beside.
@@ -271,7 +288,7 @@ func (d *Descriptor) queryBlocks(ctx context.Context, img image.Image) ([][numBl
 	if err := cmp.Or(errs[0], errs[1]); err != nil {
 		return nil, nil, nil, err
 	}
-	return out, cues, whole, nil
+	return out, cues, facts, nil
 }
 
 // describeEvery describes fgs[first], fgs[first+2], … into out.

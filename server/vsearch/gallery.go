@@ -142,6 +142,7 @@ func (g *Gallery) Sync(ctx context.Context) error {
 			g.log.Warn("vsearch: indexing failed", "sku", p.SKU, "err", err)
 			continue
 		}
+		g.svc.SetShapes(p.SKU, g.productShapes(ctx, p))
 		g.indexed[p.SKU] = p.Version
 		changed = true
 	}
@@ -195,7 +196,7 @@ func (g *Gallery) removeStaleIndexes(ctx context.Context, now time.Time) {
 		return
 	}
 	for _, in := range infos {
-		base := strings.TrimSuffix(in.Key, ".json")
+		base := strings.TrimSuffix(strings.TrimSuffix(in.Key, ".json"), shapesSuffix)
 		if base == g.key || !strings.HasSuffix(base, ".vsix") || now.Sub(in.Modified) < staleIndexAge {
 			continue
 		}
@@ -223,6 +224,26 @@ func (g *Gallery) productImages(ctx context.Context, p catalog.Product) []image.
 		imgs = append(imgs, img)
 	}
 	return imgs
+}
+
+// productShapes reads a product's silhouette sheet; nil when it has none
+// or it cannot be read (logged), so that the product is scored as one
+// without a model (NeutralShapeMatch).
+func (g *Gallery) productShapes(ctx context.Context, p catalog.Product) *ShapeBank {
+	if p.ShapeKey == "" {
+		return nil
+	}
+	img, err := g.readImage(ctx, p.ShapeKey)
+	if err != nil {
+		g.log.Warn("vsearch: skipping a product's silhouettes", "sku", p.SKU, "key", p.ShapeKey, "err", err)
+		return nil
+	}
+	bank, err := NewShapeBankSheet(img)
+	if err != nil {
+		g.log.Warn("vsearch: skipping a product's silhouettes", "sku", p.SKU, "key", p.ShapeKey, "err", err)
+		return nil
+	}
+	return bank
 }
 
 func (g *Gallery) readImage(ctx context.Context, key string) (image.Image, error) {

@@ -17,11 +17,14 @@ import "math"
 // λ·(1 − plausibility) = Σ weight·cue (see HypothesisPenalty); 0 for a
 // hypothesis taken at face value. Whole reports a vector that describes
 // the whole picture because no product was told apart from its
-// background there (see NoProductFound).
+// background there (see NoProductFound). Shape is the silhouette of the
+// hypothesis' mask, checked against products' ShapeBanks (ShapeScore);
+// nil for the whole picture and from embedders without masks.
 type Hypothesis struct {
 	Vector  []float32
 	Penalty float32
 	Whole   bool
+	Shape   *Silhouette
 }
 
 // NoProductFound reports whether every hypothesis of a query describes

@@ -1,14 +1,17 @@
 package vsearch
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"image"
+	"io"
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/vitrine-shop/vitrine/server/blob"
 )
@@ -29,17 +32,22 @@ type Result struct {
 type Service struct {
 	emb   Embedder
 	index *Index
+
+	shapesMu sync.RWMutex
+	shapes   map[string]*ShapeBank // sku → its model's silhouettes
 }
 
 // NewService returns a service with an empty index for emb.
 func NewService(emb Embedder, opt Options) *Service {
-	return &Service{emb: emb, index: NewIndex(SpaceOf(emb), opt)}
+	return &Service{emb: emb, index: NewIndex(SpaceOf(emb), opt), shapes: map[string]*ShapeBank{}}
 }
 
-// LoadService returns a service whose index is loaded from store at key.
-// A missing file gives an empty index (err wrapping blob.ErrNotFound is
-// returned alongside it so the caller can log "starting empty"); a file
-// from another embedder is refused with ErrSpaceMismatch.
+// LoadService returns a service whose index (and shape banks, saved
+// beside it) is loaded from store at key. A missing index gives an empty
+// one (err wrapping blob.ErrNotFound is returned alongside it so the
+// caller can log "starting empty"); a file from another embedder is
+// refused with ErrSpaceMismatch; an index whose banks are missing or
+// unreadable is refused with ErrCorruptIndex, like a corrupt index.
 func LoadService(ctx context.Context, emb Embedder, store blob.Store, key string, opt Options) (*Service, error) {
 	x, err := Load(ctx, store, key, SpaceOf(emb), opt, 0)
 	if errors.Is(err, blob.ErrNotFound) {
@@ -48,7 +56,35 @@ func LoadService(ctx context.Context, emb Embedder, store blob.Store, key string
 	if err != nil {
 		return nil, err
 	}
-	return &Service{emb: emb, index: x}, nil
+	shapes, err := loadShapes(ctx, store, key+shapesSuffix)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{emb: emb, index: x, shapes: shapes}, nil
+}
+
+// loadShapes reads the shape banks saved at key.
+func loadShapes(ctx context.Context, store blob.Store, key string) (map[string]*ShapeBank, error) {
+	rc, info, err := store.Get(ctx, key)
+	if errors.Is(err, blob.ErrNotFound) {
+		return nil, fmt.Errorf("%w: the index has no shape banks file %s", ErrCorruptIndex, key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vsearch: load shape banks %s: %w", key, err)
+	}
+	defer rc.Close()
+	if info.SizeBytes > DefaultMaxIndexBytes {
+		return nil, fmt.Errorf("%w: %s is %d bytes, over the limit of %d", ErrCorruptIndex, key, info.SizeBytes, int64(DefaultMaxIndexBytes))
+	}
+	data, err := io.ReadAll(io.LimitReader(rc, DefaultMaxIndexBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("vsearch: load shape banks %s: %w", key, err)
+	}
+	shapes, err := decodeShapes(data)
+	if err != nil {
+		return nil, fmt.Errorf("vsearch: load shape banks %s: %w", key, err)
+	}
+	return shapes, nil
 }
 
 // Embedder returns the service's embedder.
@@ -57,9 +93,37 @@ func (s *Service) Embedder() Embedder { return s.emb }
 // Index returns the service's index.
 func (s *Service) Index() *Index { return s.index }
 
-// Save persists the index in store under key.
+// Save persists the index in store under key, and the shape banks beside
+// it (key + ".shapes"). The banks are written first: an index is never
+// left without the banks it was saved with.
 func (s *Service) Save(ctx context.Context, store blob.Store, key string) error {
+	s.shapesMu.RLock()
+	data := encodeShapes(s.shapes)
+	s.shapesMu.RUnlock()
+	if err := store.Put(ctx, key+shapesSuffix, bytes.NewReader(data), int64(len(data)), blob.PutOptions{ContentType: "application/octet-stream"}); err != nil {
+		return fmt.Errorf("vsearch: save shape banks %s: %w", key+shapesSuffix, err)
+	}
 	return s.index.Save(ctx, store, key)
+}
+
+// SetShapes gives sku the silhouettes of its model, checked against a
+// query's (ShapeScore); nil takes them away (a product without a model is
+// taken to match NeutralShapeMatch).
+func (s *Service) SetShapes(sku string, bank *ShapeBank) {
+	s.shapesMu.Lock()
+	defer s.shapesMu.Unlock()
+	if bank == nil {
+		delete(s.shapes, sku)
+		return
+	}
+	s.shapes[sku] = bank
+}
+
+// Shapes returns sku's shape bank, nil when it has none.
+func (s *Service) Shapes(sku string) *ShapeBank {
+	s.shapesMu.RLock()
+	defer s.shapesMu.RUnlock()
+	return s.shapes[sku]
 }
 
 // IndexProduct embeds a product's images (photos and rendered views) and
@@ -79,8 +143,12 @@ func (s *Service) IndexProduct(ctx context.Context, sku, category string, price 
 	return s.index.Add(sku, category, price, vectors)
 }
 
-// Remove drops a product from the index; it reports whether it was there.
-func (s *Service) Remove(sku string) bool { return s.index.Remove(sku) }
+// Remove drops a product from the index, and its shape bank; it reports
+// whether it was in the index.
+func (s *Service) Remove(sku string) bool {
+	s.SetShapes(sku, nil)
+	return s.index.Remove(sku)
+}
 
 // Search embeds img and returns the k most similar products that pass
 // filter, best first. A QueryEmbedder's hypotheses are each searched and a
@@ -122,14 +190,25 @@ func (s *Service) SearchVectors(ctx context.Context, qs [][]float32, k int, filt
 	return s.SearchHypotheses(ctx, hs, k, filter)
 }
 
+// shapeCandidates is how many products beyond k each hypothesis brings
+// for shape verification to re-rank: the shape term can only lower a
+// score, by at most ShapeWeight, so the products it lifts into the top k
+// come from just below it.
+const shapeCandidates = 32
+
 // SearchHypotheses is Search for a query already embedded as hypotheses:
 // each product scores the best over them of HypothesisScore(its best
-// similarity to the hypothesis' vector, the hypothesis' penalty). Each
-// hypothesis' own k best are exact candidates: a product in the pooled
-// top k is in the top k of the hypothesis it scores by.
+// similarity to the hypothesis' vector, the hypothesis' penalty), then,
+// when the hypotheses carry silhouettes, ShapeScore with its shape bank.
+// Each hypothesis' own k best (k + shapeCandidates with silhouettes) are
+// the candidates: without silhouettes they are exact, a product in the
+// pooled top k being in the top k of the hypothesis it scores by.
 func (s *Service) SearchHypotheses(ctx context.Context, hs []Hypothesis, k int, filter Filter) ([]Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if k <= 0 {
+		return nil, nil
 	}
 	if len(hs) == 0 || len(hs) > maxQueryVectors {
 		return nil, fmt.Errorf("vsearch: search: %d query vectors, want 1…%d", len(hs), maxQueryVectors)
@@ -144,20 +223,25 @@ func (s *Service) SearchHypotheses(ctx context.Context, hs []Hypothesis, k int, 
 	if be != nil {
 		blocks = be.Blocks()
 	}
-	hits, err := s.index.Search(hs[0].Vector, k, filter, blocks)
+	shaped := hasShapes(hs)
+	depth := k
+	if shaped {
+		depth = k + shapeCandidates
+	}
+	hits, err := s.index.Search(hs[0].Vector, depth, filter, blocks)
 	if err != nil {
 		return nil, fmt.Errorf("vsearch: search: %w", err)
 	}
 	for i := range hits {
 		hits[i].Score = HypothesisScore(hits[i].Score, hs[0].Penalty)
 	}
-	if len(hs) > 1 {
+	if len(hs) > 1 || shaped {
 		best := make(map[string]Hit, len(hits)*len(hs))
 		for _, h := range hits {
 			best[h.SKU] = h
 		}
 		for i, q := range hs[1:] {
-			more, err := s.index.Search(q.Vector, k, filter, blocks)
+			more, err := s.index.Search(q.Vector, depth, filter, blocks)
 			if err != nil {
 				return nil, fmt.Errorf("vsearch: search hypothesis %d: %w", i+1, err)
 			}
@@ -172,12 +256,10 @@ func (s *Service) SearchHypotheses(ctx context.Context, hs []Hypothesis, k int, 
 		for _, h := range best {
 			hits = append(hits, h)
 		}
-		slices.SortFunc(hits, func(a, b Hit) int {
-			if c := cmp.Compare(b.Score, a.Score); c != 0 {
-				return c
-			}
-			return strings.Compare(a.SKU, b.SKU)
-		})
+		slices.SortFunc(hits, byScore)
+		if shaped {
+			hits = s.verifyShapes(hits, hs, k)
+		}
 		if len(hits) > k {
 			hits = hits[:k]
 		}
@@ -190,6 +272,44 @@ func (s *Service) SearchHypotheses(ctx context.Context, hs []Hypothesis, k int, 
 		}
 	}
 	return out, nil
+}
+
+// byScore orders hits best first, then by SKU.
+func byScore(a, b Hit) int {
+	if c := cmp.Compare(b.Score, a.Score); c != 0 {
+		return c
+	}
+	return strings.Compare(a.SKU, b.SKU)
+}
+
+// verifyShapes re-scores hits (sorted byScore) with ShapeScore and returns
+// the k best, sorted. The shape term only lowers a score, so once a
+// hit's score before it is below the k-th best score after it, no later
+// hit can enter the top k: only the candidates that could are verified.
+func (s *Service) verifyShapes(hits []Hit, hs []Hypothesis, k int) []Hit {
+	// Hypotheses often share a mask (a graph cut that changed nothing):
+	// each distinct silhouette is matched once.
+	var uniq []Hypothesis
+	for _, h := range hs {
+		if h.Shape != nil && !slices.ContainsFunc(uniq, func(u Hypothesis) bool { return *u.Shape == *h.Shape }) {
+			uniq = append(uniq, Hypothesis{Shape: h.Shape})
+		}
+	}
+	top := make([]Hit, 0, k+1)
+	s.shapesMu.RLock()
+	defer s.shapesMu.RUnlock()
+	for _, h := range hits {
+		if len(top) == k && h.Score < top[k-1].Score {
+			break
+		}
+		h.Score = ShapeScore(h.Score, uniq, s.shapes[h.SKU])
+		i, _ := slices.BinarySearchFunc(top, h, byScore)
+		top = slices.Insert(top, i, h)
+		if len(top) > k {
+			top = top[:k]
+		}
+	}
+	return top
 }
 
 // explain picks the reason of the block whose contribution most exceeds

@@ -45,8 +45,15 @@ const (
 	maxSetImageBytes = 8 << 20
 )
 
+// ShapeSheetFile is the name, in a gallery label's folder, of the
+// product's silhouette sheet (vsearch.NewShapeBankSheet), as the asset
+// pipeline renders it from the product's model. It is not a gallery
+// image; LoadShapes reads it.
+const ShapeSheetFile = synth.ShapeSheetFile
+
 // LoadSet reads every .jpg, .jpeg and .png in dir's immediate
-// sub-folders, labelled by the sub-folder's name, in sorted order.
+// sub-folders (but ShapeSheetFile), labelled by the sub-folder's name, in
+// sorted order.
 func LoadSet(dir string) ([]Item, error) {
 	labels, err := os.ReadDir(dir)
 	if err != nil {
@@ -63,7 +70,7 @@ func LoadSet(dir string) ([]Item, error) {
 		}
 		for _, f := range files {
 			ext := strings.ToLower(filepath.Ext(f.Name()))
-			if f.IsDir() || (ext != ".jpg" && ext != ".jpeg" && ext != ".png") {
+			if f.IsDir() || (ext != ".jpg" && ext != ".jpeg" && ext != ".png") || f.Name() == ShapeSheetFile {
 				continue
 			}
 			if len(items) >= maxSetImages {
@@ -85,6 +92,37 @@ func LoadSet(dir string) ([]Item, error) {
 		return nil, fmt.Errorf("eval: %s holds no labelled images", dir)
 	}
 	return items, nil
+}
+
+// LoadShapes reads the silhouette sheet (ShapeSheetFile) of each label
+// folder in dir that has one, as the gallery's shape banks by label.
+func LoadShapes(dir string) (map[string]*vsearch.ShapeBank, error) {
+	labels, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("eval: read set: %w", err)
+	}
+	out := map[string]*vsearch.ShapeBank{}
+	for _, l := range labels {
+		path := filepath.Join(dir, l.Name(), ShapeSheetFile)
+		if !l.IsDir() {
+			continue
+		}
+		data, err := os.ReadFile(path)
+		if os.IsNotExist(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("eval: %w", err)
+		}
+		img, err := vsearch.DecodeQueryImage(data, maxSetImageBytes, 4096*4096)
+		if err != nil {
+			return nil, fmt.Errorf("eval: %s: %w", path, err)
+		}
+		if out[l.Name()], err = vsearch.NewShapeBankSheet(img); err != nil {
+			return nil, fmt.Errorf("eval: %s: %w", path, err)
+		}
+	}
+	return out, nil
 }
 
 // Metrics are one embedder's figures on a labelled set.
@@ -267,8 +305,11 @@ func Score(gallery, queries []Item, sim func(q, g int) float32) Metrics {
 	return m
 }
 
-// Evaluate embeds gallery and queries with e and scores them.
-func Evaluate(ctx context.Context, e vsearch.Embedder, gallery, queries []Item) (Metrics, error) {
+// Evaluate embeds gallery and queries with e and scores them, each
+// product's score moved by its shape bank's agreement with the query
+// (vsearch.ShapeScore; shapes by label, nil or partial for a gallery
+// without sheets), as the service scores.
+func Evaluate(ctx context.Context, e vsearch.Embedder, gallery, queries []Item, shapes map[string]*vsearch.ShapeBank) (Metrics, error) {
 	gv, gt, err := EmbedAll(ctx, e, gallery)
 	if err != nil {
 		return Metrics{}, err
@@ -277,16 +318,35 @@ func Evaluate(ctx context.Context, e vsearch.Embedder, gallery, queries []Item) 
 	if err != nil {
 		return Metrics{}, err
 	}
-	m := Score(gallery, queries, func(q, g int) float32 {
+	m := ScoreEmbedded(gallery, queries, gv, qv, shapes, vsearch.ShapeWeight)
+	m.Embedder = vsearch.SpaceOf(e).String()
+	m.EmbedTime = (gt*time.Duration(len(gallery)) + qt*time.Duration(len(queries))) / time.Duration(len(gallery)+len(queries))
+	return m, nil
+}
+
+// ScoreEmbedded scores embedded gallery images (gv) and queries (qv) as
+// the service ranks: a product's score is the best over its images and the
+// query's hypotheses of vsearch.HypothesisScore, then
+// vsearch.ShapeScoreWeighted with its shape bank and shapeWeight.
+func ScoreEmbedded(gallery, queries []Item, gv [][]float32, qv [][]vsearch.Hypothesis, shapes map[string]*vsearch.ShapeBank, shapeWeight float32) Metrics {
+	// The shape term is the same for every image of a product: one per
+	// query and label.
+	shapeTerm := make([]map[string]float32, len(queries))
+	for q := range queries {
+		shapeTerm[q] = map[string]float32{}
+		for _, g := range gallery {
+			if _, ok := shapeTerm[q][g.Label]; !ok {
+				shapeTerm[q][g.Label] = vsearch.ShapeScoreWeighted(0, qv[q], shapes[g.Label], shapeWeight)
+			}
+		}
+	}
+	return Score(gallery, queries, func(q, g int) float32 {
 		best := float32(-2)
 		for _, h := range qv[q] {
 			best = max(best, vsearch.HypothesisScore(vsearch.Dot(h.Vector, gv[g]), h.Penalty))
 		}
-		return best
+		return best + shapeTerm[q][gallery[g].Label]
 	})
-	m.Embedder = vsearch.SpaceOf(e).String()
-	m.EmbedTime = (gt*time.Duration(len(gallery)) + qt*time.Duration(len(queries))) / time.Duration(len(gallery)+len(queries))
-	return m, nil
 }
 
 // RunEval evaluates each embedder on the labelled gallery and queries
@@ -304,16 +364,20 @@ func RunEval(ctx context.Context, w io.Writer, galleryDir, queriesDir string, em
 	if err != nil {
 		return err
 	}
+	shapes, err := LoadShapes(galleryDir)
+	if err != nil {
+		return err
+	}
 	var all []Metrics
 	for _, e := range embedders {
-		m, err := Evaluate(ctx, e, gallery, queries)
+		m, err := Evaluate(ctx, e, gallery, queries, shapes)
 		if err != nil {
 			return err
 		}
 		all = append(all, m)
 	}
 	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "gallery: %d images of %d products; queries: %d\n\n", len(gallery), countLabels(gallery), len(queries))
+	fmt.Fprintf(&buf, "gallery: %d images of %d products (%d with shape banks); queries: %d\n\n", len(gallery), countLabels(gallery), len(shapes), len(queries))
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "embedder\tR@1\tR@5\tR@10\tmAP\tembed/img")
 	for _, m := range all {

@@ -30,6 +30,7 @@ import (
 	"github.com/disintegration/imaging"
 
 	"github.com/vitrine-shop/vitrine/assets"
+	"github.com/vitrine-shop/vitrine/server/assetpipe"
 	"github.com/vitrine-shop/vitrine/server/render"
 	"github.com/vitrine-shop/vitrine/wire"
 )
@@ -189,9 +190,22 @@ func writeGallery(ctx context.Context, dir string, index int, p product) error {
 				return err
 			}
 		}
+		// The silhouette sheet, as the asset pipeline renders it from a
+		// processed model.
+		sheet, err := assetpipe.RenderShapes(ctx, v.scene, lo, hi, p.Placement, 30)
+		if err != nil {
+			return err
+		}
+		if err := writePNG(filepath.Join(dir, "gallery", v.label, ShapeSheetFile), sheet); err != nil {
+			return err
+		}
 	}
 	return nil
 }
+
+// ShapeSheetFile names a gallery label's silhouette sheet (see
+// assetpipe.RenderShapes); eval reads it as the label's shape bank.
+const ShapeSheetFile = "shapes.png"
 
 // reshapeScale alternates between wider-and-lower and narrower-and-taller.
 func reshapeScale(index int) [3]float64 {

@@ -42,6 +42,7 @@ func main() {
 	searchPenalty = flag.Bool("penalty-grid", true, "grid-search the hypothesis penalty weights (minutes)")
 	masksDir := flag.String("masks", "", "the tuning set's true product masks (gen -masks writes them beside queries/): report the learned segmentation's IoU and Recall@1 with true masks")
 	penaltyFlag := flag.String("penalty", "", "hypothesis penalty weights to report besides the defaults, comma-separated in the order "+strings.Join(vsearch.CueNames[:], ","))
+	shapeFlag := flag.String("shape-weights", "", "only score these shape verification weights, comma-separated (say 0,0.1,0.2,0.3,0.5,1), with the gallery's shape banks, and the right product's mean best shape match")
 	flag.Parse()
 	var extra *[vsearch.NumCues]float32
 	if *penaltyFlag != "" {
@@ -56,18 +57,36 @@ func main() {
 		fmt.Fprintln(os.Stderr, "tune: -queries must name a tuning set, never the committed test queries")
 		os.Exit(2)
 	}
+	if *shapeFlag != "" {
+		ws, err := parseWeights(*shapeFlag)
+		if err == nil {
+			err = tuneShapes(context.Background(), *galleryDir, *queriesDir, ws)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "tune:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(context.Background(), *galleryDir, *queriesDir, *masksDir, extra); err != nil {
 		fmt.Fprintln(os.Stderr, "tune:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, galleryDir, queriesDir, masksDir string, extraPenalty *[vsearch.NumCues]float32) error {
-	gallery, err := eval.LoadSet(galleryDir)
-	if err != nil {
-		return err
+// loadSets reads the gallery and the tuning queries.
+func loadSets(galleryDir, queriesDir string) (gallery, queries []eval.Item, err error) {
+	if gallery, err = eval.LoadSet(galleryDir); err != nil {
+		return nil, nil, err
 	}
-	queries, err := eval.LoadSet(queriesDir)
+	if queries, err = eval.LoadSet(queriesDir); err != nil {
+		return nil, nil, err
+	}
+	return gallery, queries, nil
+}
+
+func run(ctx context.Context, galleryDir, queriesDir, masksDir string, extraPenalty *[vsearch.NumCues]float32) error {
+	gallery, queries, err := loadSets(galleryDir, queriesDir)
 	if err != nil {
 		return err
 	}
