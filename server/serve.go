@@ -165,6 +165,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	go feedRecommender(bg, cat, recommender, cfg.RefreshInterval)
 	go gallery.Follow(bg, cfg.RefreshInterval)
 	go sweepOrphans(bg, cat, log)
+	go backfillShapes(bg, cat, models, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -276,6 +277,39 @@ func sweepOrphans(ctx context.Context, cat *catalog.Catalog, log *slog.Logger) {
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// backfillShapes gives every ready product processed before shape sheets
+// existed (photo search's shape verification; assetpipe.RenderShapes)
+// its sheet, one product at a time, once at start: new models get theirs
+// when processed. The gallery re-indexes each product as its catalog
+// entry changes; until then it is scored as one without a model.
+func backfillShapes(ctx context.Context, cat *catalog.Catalog, models *assetpipe.ModelProcessor, log *slog.Logger) {
+	page, err := cat.List(ctx, catalog.Query{ReadyOnly: true, Limit: 1 << 30})
+	if err != nil {
+		log.Warn("vitrine: listing products for shape sheets", "err", err)
+		return
+	}
+	added := 0
+	for _, p := range page.Products {
+		if p.Model == nil || p.ShapeKey != "" {
+			continue
+		}
+		done, err := models.BackfillShapes(ctx, p.SKU)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			log.Warn("vitrine: shape sheet not made", "sku", p.SKU, "err", err)
+			continue
+		}
+		if done {
+			added++
+		}
+	}
+	if added > 0 {
+		log.Info("vitrine: shape sheets added to earlier models", "products", added)
 	}
 }
 

@@ -251,6 +251,39 @@ func TestModelProcessorPromotesPendingModel(t *testing.T) {
 	if err := mp.Process(ctx, sp.SKU); err != nil {
 		t.Fatal(err)
 	}
+
+	// A model processed before shape sheets existed gets one from its
+	// stored level 0, the same as processing renders; once.
+	rendered := prod.ShapeKey
+	if _, err := cat.Update(ctx, sp.SKU, func(p *catalog.Product) error { p.ShapeKey = ""; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if done, err := mp.BackfillShapes(ctx, sp.SKU); err != nil || !done {
+		t.Fatalf("backfill: %v %v, want a sheet stored", done, err)
+	}
+	after, err := cat.Get(ctx, sp.SKU)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.ShapeKey == "" || after.ShapeKey == rendered {
+		t.Fatalf("backfilled shape key %q (processing's was %q)", after.ShapeKey, rendered)
+	}
+	read := func(key string) []byte {
+		rc, _, err := store.Get(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		data, _ := io.ReadAll(rc)
+		return data
+	}
+	checkShapeSheet(t, sp.SKU+" backfilled", read(after.ShapeKey), len(ShapePoses(sp.Placement)))
+	if !bytes.Equal(read(after.ShapeKey), read(rendered)) {
+		t.Error("the backfilled sheet differs from the one processing rendered")
+	}
+	if done, err := mp.BackfillShapes(ctx, sp.SKU); err != nil || done {
+		t.Errorf("second backfill: %v %v, want nothing to do", done, err)
+	}
 }
 
 func blobPut() blob.PutOptions { return blob.PutOptions{ContentType: "model/gltf-binary"} }

@@ -1,10 +1,15 @@
 package assetpipe
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 
+	"github.com/vitrine-shop/vitrine/server/blob"
+	"github.com/vitrine-shop/vitrine/server/catalog"
+	"github.com/vitrine-shop/vitrine/server/gltf"
 	"github.com/vitrine-shop/vitrine/server/render"
 	"github.com/vitrine-shop/vitrine/wire"
 )
@@ -59,4 +64,62 @@ func RenderShapes(ctx context.Context, scene render.Scene, lo, hi [3]float64, pl
 		}
 	}
 	return sheet, nil
+}
+
+// BackfillShapes renders and stores the shape sheet of a ready product
+// whose model was processed before sheets existed (no ShapeKey), from its
+// stored level 0, and names it in the catalog. It reports whether it
+// stored one; a product that has a sheet, no model or another model by
+// the time the sheet is ready is left as it is (the sheet, if made, is
+// deleted).
+func (m *ModelProcessor) BackfillShapes(ctx context.Context, sku string) (bool, error) {
+	prod, err := m.cfg.Catalog.Get(ctx, sku)
+	if err != nil {
+		return false, fmt.Errorf("assetpipe: shapes of %s: %w", sku, err)
+	}
+	if prod.Model == nil || prod.ShapeKey != "" || prod.Status != wire.StatusReady {
+		return false, nil
+	}
+	modelKey := prod.Model.Key
+	data, err := m.read(ctx, modelKey)
+	if err != nil {
+		return false, fmt.Errorf("assetpipe: shapes of %s: %w", sku, err)
+	}
+	asset, err := gltf.ParseGLB(data, m.cfg.Limits)
+	if err != nil {
+		return false, fmt.Errorf("assetpipe: shapes of %s: parse %s: %w", sku, modelKey, err)
+	}
+	// Silhouettes need no texture detail.
+	scene, err := SceneFromAsset(ctx, asset, SceneOptions{MaxTextureSide: 16})
+	if err != nil {
+		return false, fmt.Errorf("assetpipe: shapes of %s: %w", sku, err)
+	}
+	sheet, err := RenderShapes(ctx, scene, prod.Model.BoundsMin, prod.Model.BoundsMax, prod.Placement, m.cfg.Poster.withDefaults().FovYDeg)
+	if err != nil {
+		return false, fmt.Errorf("assetpipe: shapes of %s: %w", sku, err)
+	}
+	png, err := EncodePNG(sheet)
+	if err != nil {
+		return false, err
+	}
+	key := catalog.ProductPrefix(sku) + "shapes/" + newID() + ".png"
+	if err := m.cfg.Store.Put(ctx, key, bytes.NewReader(png), int64(len(png)), blob.PutOptions{ContentType: "image/png"}); err != nil {
+		return false, fmt.Errorf("assetpipe: store %s: %w", key, err)
+	}
+	_, err = m.cfg.Catalog.Update(ctx, sku, func(p *catalog.Product) error {
+		if p.Model == nil || p.Model.Key != modelKey || p.ShapeKey != "" {
+			return errSuperseded
+		}
+		p.ShapeKey = key
+		return nil
+	})
+	if err != nil {
+		m.discard(ctx, &StoredOutputs{ShapeKey: key})
+		if errors.Is(err, errSuperseded) {
+			return false, nil
+		}
+		return false, fmt.Errorf("assetpipe: shapes of %s: %w", sku, err)
+	}
+	m.cfg.Logger.Info("assetpipe: shape sheet added", "sku", sku, "key", key)
+	return true, nil
 }
