@@ -78,7 +78,11 @@ func NewShapeBankSheet(sheet image.Image) (*ShapeBank, error) {
 	covered := make([]bool, w*h)
 	for y := range h {
 		for x := range w {
-			covered[y*w+x] = color.GrayModel.Convert(sheet.At(r.Min.X+x, r.Min.Y+y)).(color.Gray).Y >= 128
+			if g, ok := sheet.(*image.Gray); ok { // what the pipeline writes
+				covered[y*w+x] = g.Pix[g.PixOffset(r.Min.X+x, r.Min.Y+y)] >= 128
+			} else {
+				covered[y*w+x] = color.GrayModel.Convert(sheet.At(r.Min.X+x, r.Min.Y+y)).(color.Gray).Y >= 128
+			}
 		}
 	}
 	b := &ShapeBank{}

@@ -8,7 +8,9 @@ import (
 	"hash/crc32"
 	"image"
 	"image/color"
+	"image/draw"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/vitrine-shop/vitrine/server/blob/fsstore"
@@ -94,9 +96,16 @@ func TestSilhouetteIgnoresScaleAndPlace(t *testing.T) {
 
 func TestShapeBankMatchesItsBestPose(t *testing.T) {
 	tall, wide := shapeMask{w: 0.3, h: 0.9}, shapeMask{w: 0.9, h: 0.3}
-	bank, err := NewShapeBankSheet(sheet(48, tall, shapeMask{}, wide)) // the middle tile is blank
+	gray := sheet(48, tall, shapeMask{}, wide) // the middle tile is blank
+	bank, err := NewShapeBankSheet(gray)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Any image type reads the same: the sheet as colour.
+	rgba := image.NewNRGBA(gray.Bounds())
+	draw.Draw(rgba, rgba.Bounds(), gray, image.Point{}, draw.Src)
+	if again, err := NewShapeBankSheet(rgba); err != nil || !slices.Equal(again.poses, bank.poses) {
+		t.Fatalf("the sheet as NRGBA: %v, want the same silhouettes", err)
 	}
 	if bank.Len() != 2 {
 		t.Fatalf("%d silhouettes, want the 2 non-blank tiles", bank.Len())
