@@ -23,9 +23,14 @@ func main() {
 	masks := flag.Bool("masks", false, "also write each query's true product mask under masks/")
 	noExposure := flag.Bool("no-exposure", false, "ablation: leave out the queries' exposure change")
 	noCast := flag.Bool("no-cast", false, "ablation: leave out the queries' colour cast")
+	fov := flag.Float64("fov", 0, "the queries' camera's vertical field of view, degrees (0: the gallery's 30°; wider is a closer camera, as a phone's)")
 	flag.Parse()
+	if *fov != 0 && (*fov < 10 || *fov > 100) {
+		fmt.Fprintln(os.Stderr, "gen: -fov must be 0 or within 10…100 degrees")
+		os.Exit(2)
+	}
 	opt := synth.Options{Seed: *seed, QueriesPerProduct: *perProduct, QueryYawOffsetDeg: *yawOffset, Gallery: *gallery, Queries: true, Masks: *masks,
-		NoExposure: *noExposure, NoCast: *noCast}
+		NoExposure: *noExposure, NoCast: *noCast, QueryFovDeg: *fov}
 	if err := synth.Generate(context.Background(), *out, opt); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -359,7 +359,7 @@ func ObjectViews(ctx context.Context, rng *rand.Rand, views, photos int) (cutout
 	}
 	start := rng.Float64() * 360
 	for k := range views {
-		v, err := renderView(ctx, sc, lo, hi, start+360*float64(k)/float64(views), galleryPitch, gallerySide, [3]float64{})
+		v, err := renderView(ctx, sc, lo, hi, start+360*float64(k)/float64(views), galleryPitch, viewFovDeg, gallerySide, [3]float64{})
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -386,7 +386,7 @@ func renderObject(ctx context.Context, sc render.Scene, rng *rand.Rand, side int
 	yaw := rng.Float64() * 360
 	pitch := rng.Float64()*50 - 10
 	light := [3]float64{rng.Float64()*2 - 1, 0.3 + rng.Float64(), rng.Float64()*2 - 1}
-	return renderView(ctx, sc, lo, hi, yaw, pitch, side, light)
+	return renderView(ctx, sc, lo, hi, yaw, pitch, viewFovDeg, side, light)
 }
 
 // clutterBackground is the index of "clutter" in Backgrounds.

@@ -57,6 +57,11 @@ type Options struct {
 	// colour cast, every other choice (and so every other pixel's cause)
 	// unchanged: ablations that measure what each costs the search.
 	NoExposure, NoCast bool
+	// QueryFovDeg is the queries' camera's vertical field of view (0
+	// means viewFovDeg, the gallery's and the asset pipeline's): wider is
+	// a closer camera with stronger perspective, as a phone's, every
+	// other choice unchanged.
+	QueryFovDeg float64
 }
 
 // Sizes of the generated images.
@@ -65,6 +70,7 @@ const (
 	galleryQuality = 80
 	galleryViews   = 6
 	galleryPitch   = 15 // degrees above the product
+	viewFovDeg     = 30 // vertical field of view of the views (assetpipe's default)
 	photoSide      = 256
 )
 
@@ -182,7 +188,7 @@ func writeGallery(ctx context.Context, dir string, index int, p product) error {
 		vp := p
 		vp.lo, vp.hi = lo, hi
 		for k, yaw := range ringYaws(p, galleryViews, 0) {
-			obj, err := renderView(ctx, v.scene, lo, hi, yaw, galleryPitch, gallerySide, [3]float64{})
+			obj, err := renderView(ctx, v.scene, lo, hi, yaw, galleryPitch, viewFovDeg, gallerySide, [3]float64{})
 			if err != nil {
 				return err
 			}
@@ -192,7 +198,7 @@ func writeGallery(ctx context.Context, dir string, index int, p product) error {
 		}
 		// The silhouette sheet, as the asset pipeline renders it from a
 		// processed model.
-		sheet, err := assetpipe.RenderShapes(ctx, v.scene, lo, hi, p.Placement, 30)
+		sheet, err := assetpipe.RenderShapes(ctx, v.scene, lo, hi, p.Placement, viewFovDeg)
 		if err != nil {
 			return err
 		}
@@ -216,9 +222,9 @@ func reshapeScale(index int) [3]float64 {
 }
 
 // renderView renders sc alone on a transparent side×side image, framed
-// from (yawDeg, pitchDeg).
-func renderView(ctx context.Context, sc render.Scene, lo, hi [3]float64, yawDeg, pitchDeg float64, side int, light [3]float64) (*image.NRGBA, error) {
-	cam := render.FrameCamera(lo, hi, yawDeg, pitchDeg, 30, 1)
+// from (yawDeg, pitchDeg) with a vertical field of view of fovDeg.
+func renderView(ctx context.Context, sc render.Scene, lo, hi [3]float64, yawDeg, pitchDeg, fovDeg float64, side int, light [3]float64) (*image.NRGBA, error) {
+	cam := render.FrameCamera(lo, hi, yawDeg, pitchDeg, fovDeg, 1)
 	img, err := render.Render(ctx, sc, cam, render.Options{Width: side, Height: side, Supersample: 2, LightDir: light})
 	if err != nil {
 		return nil, fmt.Errorf("render: %w", err)
@@ -273,7 +279,11 @@ func query(ctx context.Context, p product, q int, opt Options, rng *rand.Rand) (
 
 	fill := 0.45 + rng.Float64()*0.5
 	side := int(fill * float64(min(w, h)))
-	obj, err := renderView(ctx, p.scene, p.lo, p.hi, yaw, pitch, side, light)
+	fov := opt.QueryFovDeg
+	if fov == 0 {
+		fov = viewFovDeg
+	}
+	obj, err := renderView(ctx, p.scene, p.lo, p.hi, yaw, pitch, fov, side, light)
 	if err != nil {
 		return nil, nil, 0, err
 	}

@@ -240,3 +240,33 @@ func TestPhotometricAblations(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryFieldOfView: a wider query camera changes the product's
+// projection (its mask) and nothing else of the query's draws: the same
+// canvas size and JPEG quality; the default is the gallery's 30°.
+func TestQueryFieldOfView(t *testing.T) {
+	products, err := loadProducts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	make1 := func(fov float64) (image.Image, *image.Gray, int) {
+		opt := Options{Seed: 5, QueriesPerProduct: 12, QueryYawOffsetDeg: 30, QueryFovDeg: fov}
+		img, mask, quality, err := query(context.Background(), products[0], 2, opt, rand.New(rand.NewPCG(5, 2)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img, mask, quality
+	}
+	img0, mask0, q0 := make1(0)
+	img30, mask30, _ := make1(viewFovDeg)
+	if !bytes.Equal(mask0.Pix, mask30.Pix) || !bytes.Equal(img0.(*image.RGBA).Pix, img30.(*image.RGBA).Pix) {
+		t.Error("QueryFovDeg 0 is not the gallery's field of view")
+	}
+	img70, mask70, q70 := make1(70)
+	if img70.Bounds() != img0.Bounds() || q70 != q0 {
+		t.Errorf("fov 70: size %v quality %d, want %v %d", img70.Bounds(), q70, img0.Bounds(), q0)
+	}
+	if bytes.Equal(mask70.Pix, mask0.Pix) {
+		t.Error("a 70° camera draws the same product mask as a 30° one")
+	}
+}
