@@ -40,8 +40,8 @@ func TestSeed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p.Status != wire.StatusReady || p.Merchant != seed.Merchant || len(p.Images) != len(s.Photos) || p.PosterKey == "" {
-			t.Errorf("%s: status %s merchant %s images %d poster %q", s.SKU, p.Status, p.Merchant, len(p.Images), p.PosterKey)
+		if p.Status != wire.StatusReady || p.Merchant != seed.Merchant || len(p.Images) != len(s.Photos) || p.PosterKey == "" || p.ShapeKey == "" {
+			t.Errorf("%s: status %s merchant %s images %d poster %q shape sheet %q", s.SKU, p.Status, p.Merchant, len(p.Images), p.PosterKey, p.ShapeKey)
 		}
 		if p.Model.DimensionsM != s.DimensionsM || p.Report == nil || len(p.Report.Problems) != 0 {
 			t.Errorf("%s: measured %+v declared %+v report %+v", s.SKU, p.Model.DimensionsM, s.DimensionsM, p.Report)
