@@ -207,12 +207,7 @@ func (d *Descriptor) EmbedHypotheses(ctx context.Context, img image.Image) ([]Hy
 	}
 	out := make([]Hypothesis, len(hyps))
 	for i, blocks := range hyps {
-		out[i] = Hypothesis{Vector: d.combine(blocks), Penalty: HypothesisPenalty(cues[i], d.penaltyWeights), Whole: masks[i].whole}
-		// The whole picture standing in for a mask has no product
-		// outline to check.
-		if !masks[i].whole {
-			out[i].Shape = &masks[i].shape
-		}
+		out[i] = Hypothesis{Vector: d.combine(blocks), Penalty: HypothesisPenalty(cues[i], d.penaltyWeights), Whole: masks[i].whole, Shape: masks[i].shape}
 	}
 	return out, nil
 }
@@ -251,10 +246,20 @@ func (d *Descriptor) EmbedQueryBlocks(ctx context.Context, img image.Image) ([][
 
 // maskFacts are what a query hypothesis' mask tells besides its blocks:
 // whether it is the whole picture standing in for none (boxed), and its
-// silhouette.
+// silhouette (nil then: the whole picture has no product outline to
+// check).
 type maskFacts struct {
 	whole bool
-	shape Silhouette
+	shape *Silhouette
+}
+
+func factsOf(fg foreground, w int) maskFacts {
+	f := maskFacts{whole: fg.whole}
+	if !fg.whole {
+		s := foregroundSilhouette(fg, w)
+		f.shape = &s
+	}
+	return f
 }
 
 // queryBlocks is EmbedQueryBlocks, also reporting each hypothesis' mask
@@ -270,7 +275,7 @@ func (d *Descriptor) queryBlocks(ctx context.Context, img image.Image) ([][numBl
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		return [][numBlocks][]float32{blocks}, []PlausibilityCues{{}}, []maskFacts{{whole: fg.whole, shape: foregroundSilhouette(fg, li.w)}}, nil
+		return [][numBlocks][]float32{blocks}, []PlausibilityCues{{}}, []maskFacts{factsOf(fg, li.w)}, nil
 	}
 	fgs, cues, err := hypotheses(li)
 	if err != nil {
@@ -278,7 +283,7 @@ func (d *Descriptor) queryBlocks(ctx context.Context, img image.Image) ([][numBl
 	}
 	facts := make([]maskFacts, len(fgs))
 	for i, fg := range fgs {
-		facts[i] = maskFacts{whole: fg.whole, shape: foregroundSilhouette(fg, li.w)}
+		facts[i] = factsOf(fg, li.w)
 	}
 	// Two at a time, as hypotheses' steps (both): the even masks here,
 	// the odd ones beside.

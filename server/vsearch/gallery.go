@@ -234,11 +234,10 @@ func (g *Gallery) productShapes(ctx context.Context, p catalog.Product) *ShapeBa
 		return nil
 	}
 	img, err := g.readImage(ctx, p.ShapeKey)
-	if err != nil {
-		g.log.Warn("vsearch: skipping a product's silhouettes", "sku", p.SKU, "key", p.ShapeKey, "err", err)
-		return nil
+	var bank *ShapeBank
+	if err == nil {
+		bank, err = NewShapeBankSheet(img)
 	}
-	bank, err := NewShapeBankSheet(img)
 	if err != nil {
 		g.log.Warn("vsearch: skipping a product's silhouettes", "sku", p.SKU, "key", p.ShapeKey, "err", err)
 		return nil

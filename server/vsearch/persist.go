@@ -128,9 +128,24 @@ func Load(ctx context.Context, store blob.Store, key string, want Space, opt Opt
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxIndexBytes
 	}
-	rc, info, err := store.Get(ctx, key)
+	data, err := readSaved(ctx, store, key, "index", maxBytes)
+	if err != nil {
+		return nil, err
+	}
+	x, err := decodeIndex(data, want, opt)
 	if err != nil {
 		return nil, fmt.Errorf("vsearch: load index %s: %w", key, err)
+	}
+	return x, nil
+}
+
+// readSaved reads what (the index, or a file saved beside it) from store
+// at key, at most maxBytes: a larger file, by its stated size or by what
+// it holds, wraps ErrCorruptIndex; a missing one wraps blob.ErrNotFound.
+func readSaved(ctx context.Context, store blob.Store, key, what string, maxBytes int64) ([]byte, error) {
+	rc, info, err := store.Get(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("vsearch: load %s %s: %w", what, key, err)
 	}
 	defer rc.Close()
 	if info.SizeBytes > maxBytes {
@@ -138,16 +153,12 @@ func Load(ctx context.Context, store blob.Store, key string, want Space, opt Opt
 	}
 	data, err := io.ReadAll(io.LimitReader(rc, maxBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("vsearch: load index %s: %w", key, err)
+		return nil, fmt.Errorf("vsearch: load %s %s: %w", what, key, err)
 	}
 	if int64(len(data)) > maxBytes {
 		return nil, fmt.Errorf("%w: %s is over the limit of %d bytes", ErrCorruptIndex, key, maxBytes)
 	}
-	x, err := decodeIndex(data, want, opt)
-	if err != nil {
-		return nil, fmt.Errorf("vsearch: load index %s: %w", key, err)
-	}
-	return x, nil
+	return data, nil
 }
 
 // reader reads the index format with bounds checks; the first failure

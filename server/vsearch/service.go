@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"io"
 	"math"
 	"slices"
 	"strings"
@@ -63,22 +62,15 @@ func LoadService(ctx context.Context, emb Embedder, store blob.Store, key string
 	return &Service{emb: emb, index: x, shapes: shapes}, nil
 }
 
-// loadShapes reads the shape banks saved at key.
+// loadShapes reads the shape banks saved at key; a missing file is a
+// corrupt index (an index is saved after its banks).
 func loadShapes(ctx context.Context, store blob.Store, key string) (map[string]*ShapeBank, error) {
-	rc, info, err := store.Get(ctx, key)
+	data, err := readSaved(ctx, store, key, "shape banks", DefaultMaxIndexBytes)
 	if errors.Is(err, blob.ErrNotFound) {
 		return nil, fmt.Errorf("%w: the index has no shape banks file %s", ErrCorruptIndex, key)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("vsearch: load shape banks %s: %w", key, err)
-	}
-	defer rc.Close()
-	if info.SizeBytes > DefaultMaxIndexBytes {
-		return nil, fmt.Errorf("%w: %s is %d bytes, over the limit of %d", ErrCorruptIndex, key, info.SizeBytes, int64(DefaultMaxIndexBytes))
-	}
-	data, err := io.ReadAll(io.LimitReader(rc, DefaultMaxIndexBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("vsearch: load shape banks %s: %w", key, err)
+		return nil, err
 	}
 	shapes, err := decodeShapes(data)
 	if err != nil {
