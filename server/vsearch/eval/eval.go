@@ -12,11 +12,13 @@ package eval
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/jpeg"  // labelled sets are JPEG
 	_ "image/png" // and PNG
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -77,13 +79,9 @@ func LoadSet(dir string) ([]Item, error) {
 				return nil, fmt.Errorf("eval: %s holds more than %d images", dir, maxSetImages)
 			}
 			path := filepath.Join(dir, l.Name(), f.Name())
-			data, err := os.ReadFile(path)
+			img, err := loadImage(path)
 			if err != nil {
-				return nil, fmt.Errorf("eval: %w", err)
-			}
-			img, err := vsearch.DecodeQueryImage(data, maxSetImageBytes, 4096*4096)
-			if err != nil {
-				return nil, fmt.Errorf("eval: %s: %w", path, err)
+				return nil, err
 			}
 			items = append(items, Item{Label: l.Name(), Path: path, Image: img})
 		}
@@ -107,22 +105,31 @@ func LoadShapes(dir string) (map[string]*vsearch.ShapeBank, error) {
 		if !l.IsDir() {
 			continue
 		}
-		data, err := os.ReadFile(path)
-		if os.IsNotExist(err) {
+		img, err := loadImage(path)
+		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("eval: %w", err)
-		}
-		img, err := vsearch.DecodeQueryImage(data, maxSetImageBytes, 4096*4096)
-		if err != nil {
-			return nil, fmt.Errorf("eval: %s: %w", path, err)
+			return nil, err
 		}
 		if out[l.Name()], err = vsearch.NewShapeBankSheet(img); err != nil {
 			return nil, fmt.Errorf("eval: %s: %w", path, err)
 		}
 	}
 	return out, nil
+}
+
+// loadImage reads one image of a labelled set, within its bounds.
+func loadImage(path string) (image.Image, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
+	img, err := vsearch.DecodeQueryImage(data, maxSetImageBytes, 4096*4096)
+	if err != nil {
+		return nil, fmt.Errorf("eval: %s: %w", path, err)
+	}
+	return img, nil
 }
 
 // Metrics are one embedder's figures on a labelled set.

@@ -26,20 +26,9 @@ func TestCommittedSet(t *testing.T) {
 		t.Skip("embeds ~360 images")
 	}
 	ctx := context.Background()
-	gallery, err := LoadSet(committedGallery)
-	if err != nil {
-		t.Fatal(err)
-	}
-	queries, err := LoadSet(committedQueries)
-	if err != nil {
-		t.Fatal(err)
-	}
+	gallery, queries, shapes := loadCommitted(t)
 	if n := countLabels(queries); n != 11 || len(queries) < 110 {
 		t.Fatalf("queries: %d images of %d products, want ≥110 of 11", len(queries), n)
-	}
-	shapes, err := LoadShapes(committedGallery)
-	if err != nil {
-		t.Fatal(err)
 	}
 	if len(shapes) != countLabels(gallery) {
 		t.Fatalf("%d shape banks for %d gallery products", len(shapes), countLabels(gallery))
@@ -62,6 +51,23 @@ func TestCommittedSet(t *testing.T) {
 	if desc.RecallAt1 < base.RecallAt1+0.3 {
 		t.Errorf("descriptor R@1 %.3f is not well above the baseline's %.3f", desc.RecallAt1, base.RecallAt1)
 	}
+}
+
+// loadCommitted reads the committed labelled set: gallery, queries and
+// the gallery's shape banks.
+func loadCommitted(t *testing.T) (gallery, queries []Item, shapes map[string]*vsearch.ShapeBank) {
+	t.Helper()
+	var err error
+	if gallery, err = LoadSet(committedGallery); err != nil {
+		t.Fatal(err)
+	}
+	if queries, err = LoadSet(committedQueries); err != nil {
+		t.Fatal(err)
+	}
+	if shapes, err = LoadShapes(committedGallery); err != nil {
+		t.Fatal(err)
+	}
+	return gallery, queries, shapes
 }
 
 func TestRunEvalPrintsTable(t *testing.T) {

@@ -22,18 +22,7 @@ func TestServiceRanksAsTheEvaluation(t *testing.T) {
 		t.Skip("embeds the committed gallery")
 	}
 	ctx := context.Background()
-	gallery, err := LoadSet(committedGallery)
-	if err != nil {
-		t.Fatal(err)
-	}
-	queries, err := LoadSet(committedQueries)
-	if err != nil {
-		t.Fatal(err)
-	}
-	shapes, err := LoadShapes(committedGallery)
-	if err != nil {
-		t.Fatal(err)
-	}
+	gallery, queries, shapes := loadCommitted(t)
 	d := vsearch.NewDescriptor()
 	svc := vsearch.NewService(d, vsearch.Options{})
 	byLabel := map[string][]image.Image{}
