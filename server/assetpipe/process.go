@@ -163,11 +163,7 @@ func renderOutputs(ctx context.Context, out *Outputs, opt PosterOptions, placeme
 				}
 				out.Views = append(out.Views, png)
 			}
-			sheet, err := RenderShapes(ctx, scene, l.BoundsMin, l.BoundsMax, placement, opt.FovYDeg)
-			if err != nil {
-				return err
-			}
-			if out.Shapes, err = EncodePNG(sheet); err != nil {
+			if out.Shapes, err = shapeSheetPNG(ctx, scene, l.BoundsMin, l.BoundsMax, placement, opt.FovYDeg); err != nil {
 				return err
 			}
 		} else {
@@ -362,7 +358,7 @@ func (m *ModelProcessor) store(ctx context.Context, sku, source string, out *Out
 		s.ViewKeys = append(s.ViewKeys, key)
 	}
 	if out.Shapes != nil {
-		s.ShapeKey = prefix + "shapes/" + id + ".png"
+		s.ShapeKey = shapeKey(sku, id)
 		if err := put(s.ShapeKey, out.Shapes, "image/png"); err != nil {
 			return nil, err
 		}

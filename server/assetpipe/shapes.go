@@ -66,6 +66,18 @@ func RenderShapes(ctx context.Context, scene render.Scene, lo, hi [3]float64, pl
 	return sheet, nil
 }
 
+// shapeSheetPNG is RenderShapes encoded as the PNG that is stored.
+func shapeSheetPNG(ctx context.Context, scene render.Scene, lo, hi [3]float64, placement string, fovYDeg float64) ([]byte, error) {
+	sheet, err := RenderShapes(ctx, scene, lo, hi, placement, fovYDeg)
+	if err != nil {
+		return nil, err
+	}
+	return EncodePNG(sheet)
+}
+
+// shapeKey is where a product's shape sheet of processing id is stored.
+func shapeKey(sku, id string) string { return catalog.ProductPrefix(sku) + "shapes/" + id + ".png" }
+
 // BackfillShapes renders and stores the shape sheet of a ready product
 // whose model was processed before sheets existed (no ShapeKey), from its
 // stored level 0, and names it in the catalog. It reports whether it
@@ -94,15 +106,11 @@ func (m *ModelProcessor) BackfillShapes(ctx context.Context, sku string) (bool, 
 	if err != nil {
 		return false, fmt.Errorf("assetpipe: shapes of %s: %w", sku, err)
 	}
-	sheet, err := RenderShapes(ctx, scene, prod.Model.BoundsMin, prod.Model.BoundsMax, prod.Placement, m.cfg.Poster.withDefaults().FovYDeg)
+	png, err := shapeSheetPNG(ctx, scene, prod.Model.BoundsMin, prod.Model.BoundsMax, prod.Placement, m.cfg.Poster.withDefaults().FovYDeg)
 	if err != nil {
 		return false, fmt.Errorf("assetpipe: shapes of %s: %w", sku, err)
 	}
-	png, err := EncodePNG(sheet)
-	if err != nil {
-		return false, err
-	}
-	key := catalog.ProductPrefix(sku) + "shapes/" + newID() + ".png"
+	key := shapeKey(sku, newID())
 	if err := m.cfg.Store.Put(ctx, key, bytes.NewReader(png), int64(len(png)), blob.PutOptions{ContentType: "image/png"}); err != nil {
 		return false, fmt.Errorf("assetpipe: store %s: %w", key, err)
 	}
