@@ -104,8 +104,9 @@ func parseFileAndFlags(fs *flag.FlagSet, args []string) (string, error) {
 }
 
 // assetProcess runs the upload pipeline offline: it writes every level of
-// detail (lod0.glb is the normalised full model), the poster, the views
-// and report.json into a new folder, all or nothing.
+// detail (lod0.glb is the normalised full model), the poster, the views,
+// the shape sheet (shapes.png) and report.json into a new folder, all or
+// nothing.
 func assetProcess(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("asset process", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -205,6 +206,9 @@ func writeOutputs(dir string, res *assetpipe.Outputs) error {
 	}
 	for i, v := range res.Views {
 		files[fmt.Sprintf("view-%d.png", i)] = v
+	}
+	if res.Shapes != nil {
+		files["shapes.png"] = res.Shapes
 	}
 	report, err := json.MarshalIndent(res.Report, "", "  ")
 	if err != nil {

@@ -698,7 +698,7 @@ func TestAssetProcessCommand(t *testing.T) {
 	if code := run([]string{"asset", "process", model, "-o", out, "-dims", "0.4,0.3,0.2"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s %s", code, &stdout, &stderr)
 	}
-	for _, name := range []string{"lod0.glb", "poster.png", "view-0.png", "view-7.png", "report.json"} {
+	for _, name := range []string{"lod0.glb", "poster.png", "view-0.png", "view-7.png", "shapes.png", "report.json"} {
 		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
 			t.Errorf("missing %s: %v", name, err)
 		}
