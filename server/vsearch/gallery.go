@@ -228,7 +228,7 @@ func (g *Gallery) productImages(ctx context.Context, p catalog.Product) []image.
 
 // productShapes reads a product's silhouette sheet; nil when it has none
 // or it cannot be read (logged), so that the product is scored as one
-// without a model (NeutralShapeMatch).
+// without a model (no shape term).
 func (g *Gallery) productShapes(ctx context.Context, p catalog.Product) *ShapeBank {
 	if p.ShapeKey == "" {
 		return nil

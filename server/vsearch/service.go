@@ -99,8 +99,8 @@ func (s *Service) Save(ctx context.Context, store blob.Store, key string) error 
 }
 
 // SetShapes gives sku the silhouettes of its model, checked against a
-// query's (ShapeScore); nil takes them away (a product without a model is
-// taken to match NeutralShapeMatch).
+// query's (ShapeScore); nil takes them away (a product without a model
+// keeps the score its looks give it).
 func (s *Service) SetShapes(sku string, bank *ShapeBank) {
 	s.shapesMu.Lock()
 	defer s.shapesMu.Unlock()
@@ -183,9 +183,9 @@ func (s *Service) SearchVectors(ctx context.Context, qs [][]float32, k int, filt
 }
 
 // shapeCandidates is how many products beyond k each hypothesis brings
-// for shape verification to re-rank: the shape term can only lower a
-// score, by at most ShapeWeight, so the products it lifts into the top k
-// come from just below it.
+// for shape verification to re-rank: the shape term moves a score by at
+// most ShapeWeight (by maxShapeGain up, the rest down), so the products
+// it lifts into the top k come from just below it.
 const shapeCandidates = 32
 
 // SearchHypotheses is Search for a query already embedded as hypotheses:
@@ -275,9 +275,10 @@ func byScore(a, b Hit) int {
 }
 
 // verifyShapes re-scores hits (sorted byScore) with ShapeScore and returns
-// the k best, sorted. The shape term only lowers a score, so once a
-// hit's score before it is below the k-th best score after it, no later
-// hit can enter the top k: only the candidates that could are verified.
+// the k best, sorted. The shape term raises a score by at most
+// maxShapeGain, so once a hit's score before it is that far below the
+// k-th best score after it, no later hit can enter the top k: only the
+// candidates that could are verified.
 func (s *Service) verifyShapes(hits []Hit, hs []Hypothesis, k int) []Hit {
 	// Hypotheses often share a mask (a graph cut that changed nothing):
 	// each distinct silhouette is matched once.
@@ -291,7 +292,7 @@ func (s *Service) verifyShapes(hits []Hit, hs []Hypothesis, k int) []Hit {
 	s.shapesMu.RLock()
 	defer s.shapesMu.RUnlock()
 	for _, h := range hits {
-		if len(top) == k && h.Score < top[k-1].Score {
+		if len(top) == k && h.Score+maxShapeGain < top[k-1].Score {
 			break
 		}
 		h.Score = ShapeScore(h.Score, uniq, s.shapes[h.SKU])

@@ -15,9 +15,9 @@ import (
 // has a ShapeBank: the silhouettes of the model seen from many viewpoints
 // (the asset pipeline renders them as a sheet, assetpipe.RenderShapes). A
 // query's hypotheses each carry their mask's Silhouette, and a candidate
-// product's score moves by ShapeWeight·(match − 1), where match is the
-// best intersection over union between any of the query's silhouettes and
-// any of the product's (ShapeScore). It separates products whose colours
+// product's score moves by ShapeWeight·(match − NeutralShapeMatch), where
+// match is the best intersection over union between any of the query's
+// silhouettes and any of the product's (ShapeScore). It separates products whose colours
 // and texture agree but whose proportions do not — the errors the
 // descriptor's own coarse shape block, measured from one gallery pitch,
 // left — because the bank covers the pitches and yaws a photograph is
@@ -33,16 +33,25 @@ const shapeWords = (ShapeGrid*ShapeGrid + 63) / 64
 // cell set when at least half of it is covered.
 type Silhouette [shapeWords]uint64
 
-// ShapeWeight is how far shape disagreement moves a product's score: a
-// product whose best silhouette match is m scores ShapeWeight·(m − 1)
-// lower. Chosen on the tuning sets (0.2 of {0.1 … 1}; docs/vsearch.md).
+// ShapeWeight is how far shape agreement moves a product's score: a
+// product whose best silhouette match is m scores ShapeWeight·(m −
+// NeutralShapeMatch) more. Chosen on the tuning sets (0.2 of {0.1 … 1};
+// docs/vsearch.md).
 const ShapeWeight = 0.2
 
-// NeutralShapeMatch is the match assumed for a product without a
-// ShapeBank (no 3D model, or one processed before banks existed), so that
-// it is neither favoured nor handicapped against products that have one:
-// the mean best match of the right product over the tuning queries.
+// NeutralShapeMatch is the match that leaves a score as it is: the mean
+// best match of the right product over the tuning queries. A product
+// that matches as the right product typically does keeps the score its
+// looks gave it (shown to shoppers as the match percentage), a product
+// whose model cannot make the photo's outline loses up to
+// ShapeWeight·NeutralShapeMatch, and a product without a ShapeBank (no
+// 3D model, or one processed before banks existed) is left as it is,
+// neither favoured nor handicapped.
 const NeutralShapeMatch = 0.82
+
+// maxShapeGain is the most ShapeScore can raise a score (a perfect
+// match).
+const maxShapeGain = ShapeWeight * (1 - NeutralShapeMatch)
 
 // Bounds on a ShapeBank and on the sheet it is read from.
 const (
@@ -176,11 +185,11 @@ func (b *ShapeBank) Match(s *Silhouette) float32 {
 	return best
 }
 
-// ShapeScore is a product's score after shape verification: score, less
-// ShapeWeight·(1 − the best match of bank with any hypothesis'
-// silhouette). A product without a bank is taken to match
-// NeutralShapeMatch; a query whose hypotheses carry no silhouette (an
-// embedder without masks) leaves every score as it is. Every caller that
+// ShapeScore is a product's score after shape verification: score plus
+// ShapeWeight·(the best match of bank with any hypothesis' silhouette −
+// NeutralShapeMatch). A product without a bank, and every product for a
+// query whose hypotheses carry no silhouette (an embedder without masks),
+// keeps its score. Every caller that
 // ranks products by a query's hypotheses (Service, eval) scores with it.
 func ShapeScore(score float32, hs []Hypothesis, bank *ShapeBank) float32 {
 	return ShapeScoreWeighted(score, hs, bank, ShapeWeight)
@@ -189,14 +198,10 @@ func ShapeScore(score float32, hs []Hypothesis, bank *ShapeBank) float32 {
 // ShapeScoreWeighted is ShapeScore with another weight than ShapeWeight,
 // for tuning it.
 func ShapeScoreWeighted(score float32, hs []Hypothesis, bank *ShapeBank, weight float32) float32 {
-	if !hasShapes(hs) {
+	if bank == nil || !hasShapes(hs) {
 		return score
 	}
-	m := float32(NeutralShapeMatch)
-	if bank != nil {
-		m = BestShapeMatch(hs, bank)
-	}
-	return score - weight*(1-m)
+	return score + weight*(BestShapeMatch(hs, bank)-NeutralShapeMatch)
 }
 
 // BestShapeMatch is the best match of bank with any hypothesis'

@@ -148,17 +148,17 @@ func TestShapeScore(t *testing.T) {
 	good := ShapeScore(0.7, []Hypothesis{{Shape: &other}, {Shape: &same}}, bank)
 	bad := ShapeScore(0.7, []Hypothesis{{Shape: &other}}, bank)
 	neutral := ShapeScore(0.7, []Hypothesis{{Shape: &other}}, nil)
-	if math.Abs(float64(good)-0.7) > 1e-6 {
-		t.Errorf("a hypothesis matching exactly: %v, want 0.7 (the best hypothesis counts)", good)
+	if want := float32(0.7 + maxShapeGain); math.Abs(float64(good-want)) > 1e-6 {
+		t.Errorf("a hypothesis matching exactly: %v, want %v, the most the term adds (the best hypothesis counts)", good, want)
 	}
 	if !(bad < neutral && neutral < good) {
 		t.Errorf("bad %v, no bank %v, good %v: want bad < no bank < good", bad, neutral, good)
 	}
-	if bad < 0.7-ShapeWeight {
-		t.Errorf("the shape term took %v off, more than ShapeWeight", 0.7-bad)
+	if bad < 0.7-ShapeWeight*NeutralShapeMatch {
+		t.Errorf("the shape term took %v off, more than ShapeWeight·NeutralShapeMatch", 0.7-bad)
 	}
-	if want := float32(0.7 - ShapeWeight*(1-NeutralShapeMatch)); math.Abs(float64(neutral-want)) > 1e-6 {
-		t.Errorf("no bank: %v, want %v", neutral, want)
+	if neutral != 0.7 {
+		t.Errorf("no bank: %v, want the score unchanged", neutral)
 	}
 }
 
